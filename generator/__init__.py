@@ -1,0 +1,1 @@
+"""Report generator for 'Fun with Diffusion Models': content -> cached experiments -> static site."""

@@ -1,0 +1,241 @@
+"""The content-addressed result store (DESIGN.md, "Cache").
+
+Layout: ``cache/<experiment>/<key[:16]>/`` holds ``manifest.json`` and the
+artifact files. The key is the sha256 of the *ingredients*: name, resolved
+params, the source of the experiment module and every ``generator`` module it
+imports (transitively), input-file hashes, upstream keys, backend identity and
+seed. Provenance (commit, device, versions, seconds, date) is stored beside
+them and never hashed. Entries are written to a hidden temporary folder and
+renamed into place; every file is checked against its sha256 on read.
+No pickles: artifacts are PNG, WebP, JSON and safetensors.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _module_file(name: str) -> Optional[Path]:
+    parts = name.split(".")
+    base = ROOT.joinpath(*parts)
+    if (base / "__init__.py").exists():
+        return base / "__init__.py"
+    if base.with_suffix(".py").exists():
+        return base.with_suffix(".py")
+    return None
+
+
+def _imports_of(path: Path, module: str) -> set[str]:
+    """Names of ``generator`` modules imported by the file (absolute and relative imports)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            found.add(mod)
+            found.update(f"{mod}.{a.name}" for a in node.names)  # "from . import x" imports a module
+    return {m for m in found if m.split(".")[0] == "generator" and _module_file(m)}
+
+
+def source_closure(module: str) -> dict[str, str]:
+    """{relative path: sha256} of ``module`` and every generator module it imports, transitively.
+
+    Package ``__init__`` files on the way are included, since importing a
+    submodule runs them.
+    """
+    seen: dict[str, str] = {}
+    todo = [module]
+    while todo:
+        m = todo.pop()
+        path = _module_file(m)
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in seen:
+            continue
+        seen[rel] = sha256_file(path)
+        todo.extend(_imports_of(path, m))
+        parent = m.rpartition(".")[0]
+        if parent:
+            todo.append(parent)
+    return dict(sorted(seen.items()))
+
+
+def key_of(ingredients: dict) -> str:
+    return hashlib.sha256(json.dumps(ingredients, sort_keys=True).encode()).hexdigest()
+
+
+def explain_change(old: dict, new: dict) -> list[str]:
+    """Human reasons why ``new`` ingredients differ from ``old`` ones (for --explain)."""
+    reasons = []
+    for k in sorted(set(old.get("params", {})) | set(new.get("params", {}))):
+        a, b = old.get("params", {}).get(k), new.get("params", {}).get(k)
+        if a != b:
+            reasons.append(f"param {k}: {json.dumps(a)} -> {json.dumps(b)}")
+    for kind, label in (("sources", "{} changed"), ("inputs", "input {} changed")):
+        o, n = old.get(kind, {}), new.get(kind, {})
+        for f in sorted(set(o) | set(n)):
+            if f not in o:
+                reasons.append(label.format(f).replace("changed", "added"))
+            elif f not in n:
+                reasons.append(label.format(f).replace("changed", "removed"))
+            elif o[f] != n[f]:
+                reasons.append(label.format(f))
+    o, n = old.get("upstream", {}), new.get("upstream", {})
+    reasons += [f"upstream {u} changed" for u in sorted(set(o) | set(n)) if o.get(u) != n.get(u)]
+    for k in ("backend", "seed", "name"):
+        if old.get(k) != new.get(k):
+            reasons.append(f"{k}: {old.get(k)} -> {new.get(k)}")
+    return reasons or ["ingredients differ"]
+
+
+class CorruptEntry(Exception):
+    pass
+
+
+@dataclass
+class Entry:
+    """A verified cache entry."""
+
+    path: Path
+    manifest: dict
+
+    @property
+    def key(self) -> str:
+        return self.manifest["key"]
+
+    def artifact(self, name: str) -> dict:
+        return self.manifest["artifacts"][name]
+
+    def file(self, name: str, role: str = "main") -> Path:
+        return self.path / self.artifact(name)["files"][role]
+
+    def json(self, name: str) -> Any:
+        return json.loads(self.file(name).read_text())
+
+    def tensors(self, name: str) -> dict:
+        from safetensors.torch import load_file
+
+        return load_file(str(self.file(name)))
+
+
+class Store:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def entry_dir(self, name: str, key: str) -> Path:
+        return self.root / name / key[:16]
+
+    def load(self, name: str, key: str) -> Optional[Entry]:
+        """The verified entry, None when absent; CorruptEntry when a file fails its hash."""
+        d = self.entry_dir(name, key)
+        if not (d / MANIFEST).exists():
+            return None
+        try:
+            manifest = json.loads((d / MANIFEST).read_text())
+        except (OSError, ValueError) as e:
+            raise CorruptEntry(f"{d / MANIFEST}: unreadable manifest ({e})") from None
+        if manifest.get("key") != key:
+            raise CorruptEntry(f"{d / MANIFEST}: key mismatch")
+        for art in manifest["artifacts"].values():
+            for fname, digest in art["sha256"].items():
+                p = d / fname
+                if not p.exists() or sha256_file(p) != digest:
+                    raise CorruptEntry(f"{p}: content hash mismatch (file damaged or edited)")
+        return Entry(d, manifest)
+
+    def previous(self, name: str) -> Optional[dict]:
+        """The newest manifest stored for ``name`` (any key), to explain what changed."""
+        best = None
+        for m in (self.root / name).glob(f"*/{MANIFEST}"):
+            try:
+                man = json.loads(m.read_text())
+            except ValueError:
+                continue
+            if best is None or man["provenance"]["date"] > best["provenance"]["date"]:
+                best = man
+        return best
+
+    def write(self, name: str, key: str, ingredients: dict, provenance: dict,
+              save_artifacts: Callable[[Path], dict]) -> Entry:
+        """Write an entry atomically: ``save_artifacts(tmp_dir)`` writes the files and
+        returns the artifacts table; then the folder is renamed into place."""
+        final = self.entry_dir(name, key)
+        tmp = final.parent / f".tmp-{key[:16]}-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        try:
+            artifacts = save_artifacts(tmp)
+            for art in artifacts.values():
+                art["sha256"] = {f: sha256_file(tmp / f) for f in art["files"].values()}
+            manifest = {"name": name, "key": key, "ingredients": ingredients,
+                        "artifacts": artifacts, "provenance": provenance}
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return Entry(final, manifest)
+
+    def discard(self, name: str, key: str) -> None:
+        shutil.rmtree(self.entry_dir(name, key), ignore_errors=True)
+
+    def gc(self, live: dict[str, str]) -> list[Path]:
+        """Delete entries (and leftover temporary folders) whose key is not in ``live``."""
+        removed = []
+        if not self.root.exists():
+            return removed
+        for exp_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            if exp_dir.name.startswith("."):
+                continue
+            for d in sorted(p for p in exp_dir.iterdir() if p.is_dir()):
+                if live.get(exp_dir.name, "")[:16] != d.name:
+                    shutil.rmtree(d)
+                    removed.append(d)
+            if not any(exp_dir.iterdir()):
+                exp_dir.rmdir()
+        return removed
+
+
+def versions() -> dict[str, str]:
+    """Library versions for provenance (not part of any key)."""
+    out = {"python": sys.version.split()[0]}
+    for mod in ("torch", "diffusers", "numpy", "PIL"):
+        try:
+            out[mod] = importlib_version(mod)
+        except Exception:
+            pass
+    return out
+
+
+def importlib_version(mod: str) -> str:
+    import importlib
+
+    return getattr(importlib.import_module(mod), "__version__", "?")

@@ -1,0 +1,1 @@
+"""Data: MNIST and the test images."""

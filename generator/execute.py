@@ -1,0 +1,241 @@
+"""Plan and execute: which experiments are fresh, which must run, and running them.
+
+Phase 1 (``plan``) resolves every experiment's parameters, computes its key and
+looks it up, before anything runs, so a bad reference or parameter is reported
+before an hour of compute. Phase 2 (``execute``) runs what is missing or stale
+in dependency order and stores each result.
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from tqdm import tqdm
+
+from . import artifacts, cache, params
+from .errors import BuildError
+from .registry import Experiment, closure
+
+
+@dataclass
+class Options:
+    seed: int = 180
+    device: str = "cpu"
+    backend: str = "auto"            # auto | deepfloyd | scratch
+    frozen: bool = False
+    force: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    mnist: str = "auto"
+    mnist_dir: Optional[Path] = None
+    cache_dir: Path = cache.ROOT / "cache"
+
+
+@dataclass
+class Node:
+    exp: Experiment
+    params: Any
+    upstream: list[str]
+    ingredients: dict
+    key: str
+    status: str = "missing"          # fresh | missing | stale | corrupt | forced
+    reason: str = "not in cache"
+    entry: Optional[cache.Entry] = None
+    seconds: Optional[float] = None  # compute time of the stored result (provenance)
+    device: str = ""
+    ran: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.exp.name
+
+
+class Environment:
+    """What a whole build shares: the MNIST split and the Part A backend, each resolved once."""
+
+    def __init__(self, opts: Options):
+        self.opts = opts
+        self._mnist = None
+        self._mnist_source: Optional[str] = None
+        self._backend_choice = None
+
+    @property
+    def mnist_source(self) -> str:
+        if self._mnist_source is None:
+            from .data import mnist
+
+            self._mnist_source = mnist.resolve_source(self.opts.mnist, self.opts.mnist_dir,
+                                                      allow_network=not self.opts.frozen)
+        return self._mnist_source
+
+    @property
+    def mnist(self):
+        if self._mnist is None:
+            from .data import mnist
+
+            try:
+                self._mnist = mnist.load(self.mnist_source, self.opts.mnist_dir)
+            except mnist.DataError as e:
+                raise BuildError(str(e), "MNIST") from None
+        return self._mnist
+
+    @property
+    def backend_choice(self):
+        if self._backend_choice is None:
+            from .models import select
+
+            self._backend_choice = select.choose(self.opts.backend, self.opts.device)
+        return self._backend_choice
+
+
+class Context:
+    """What ``run(params, ctx)`` may use."""
+
+    def __init__(self, node: Node, upstream: dict[str, cache.Entry], env: Environment, work_root: Path):
+        self.node = node
+        self.upstream = upstream
+        self.env = env
+        self.seed = env.opts.seed
+        self.device = torch.device(env.opts.device)
+        self.work_dir = work_root / f"{node.name}-{node.key[:16]}"
+        self.progress = functools.partial(tqdm, dynamic_ncols=True, mininterval=1.0)
+        self._backend = None
+
+    def generator(self, offset: int = 0, device: str = "cpu") -> torch.Generator:
+        """A fresh generator seeded with seed + offset (STYLE 7: seeds are explicit)."""
+        return torch.Generator(device=device).manual_seed(self.seed + offset)
+
+    @property
+    def mnist(self):
+        return self.env.mnist
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            self._backend = self.env.backend_choice.make(self)
+        return self._backend
+
+
+def _where(exp: Experiment, key: str, sources: dict) -> Optional[str]:
+    return sources.get((exp.name, key))
+
+
+def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: Environment,
+         store: cache.Store, override_lines: dict | None = None) -> list[Node]:
+    """Resolve params and keys of the requested experiments and everything upstream."""
+    opts = env.opts
+    override_lines = override_lines or {}
+    for name in list(overrides) + list(opts.only) + list(opts.force):
+        if name not in experiments:
+            raise BuildError(f"unknown experiment '{name}'. Fix: use one of {', '.join(sorted(experiments))}",
+                             override_lines.get((name, None)))
+
+    def upstream_of(name: str) -> list[str]:
+        if name not in experiments:
+            raise BuildError(f"unknown upstream experiment '{name}'")
+        exp = experiments[name]
+        extra = list(env.backend_choice.upstream) if exp.uses_backend else []
+        return list(exp.upstream) + extra
+
+    names = closure(list(opts.only) or sorted(experiments), upstream_of)
+    nodes: dict[str, Node] = {}
+    for name in names:
+        exp = experiments[name]
+        p = params.resolve(exp.params_cls, overrides.get(name, {}), name,
+                           lambda key, n=name: override_lines.get((n, key)))
+        inputs = {}
+        for f in getattr(p, "input_files", lambda: [])():
+            path = cache.ROOT / f
+            if not path.exists():
+                raise BuildError(f"input file '{f}' of experiment '{name}' does not exist. Fix: add it "
+                                 "or change the parameter that names it", override_lines.get((name, None)))
+            inputs[f] = cache.sha256_file(path)
+        if exp.uses_mnist:
+            inputs["mnist"] = f"{env.mnist_source}:{env.mnist.fingerprint()}"
+        ups = upstream_of(name)
+        ingredients = {
+            "name": name,
+            "params": params.as_dict(p),
+            "sources": cache.source_closure(exp.module.__name__),
+            "inputs": inputs,
+            "upstream": {u: nodes[u].key for u in ups},
+            "backend": env.backend_choice.identity if exp.uses_backend else None,
+            "seed": opts.seed,
+        }
+        node = Node(exp, p, ups, ingredients, cache.key_of(ingredients))
+        _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force)
+        nodes[name] = node
+    return list(nodes.values())
+
+
+def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: bool) -> None:
+    try:
+        node.entry = store.load(node.name, node.key)
+    except cache.CorruptEntry as e:
+        node.status, node.reason = "corrupt", f"corrupt entry: {e}"
+        return
+    if node.entry is not None:
+        prov = node.entry.manifest["provenance"]
+        node.status, node.reason = "fresh", "cached"
+        node.seconds, node.device = prov.get("seconds"), prov.get("device", "")
+        if forced:
+            node.status, node.reason = "forced", "--force"
+        return
+    prev = store.previous(node.name)
+    if prev is None:
+        node.status, node.reason = "missing", "not in cache"
+    else:
+        node.status, node.reason = "stale", "; ".join(cache.explain_change(prev["ingredients"], node.ingredients))
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=cache.ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance(device: str, seconds: float) -> dict:
+    return {
+        "commit": _git("rev-parse", "HEAD") or "unknown",
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "device": device,
+        "versions": cache.versions(),
+        "seconds": round(seconds, 2),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def execute(nodes: list[Node], env: Environment, store: cache.Store) -> None:
+    """Run every node that is not fresh, upstream first; stores each result."""
+    todo = [n for n in nodes if n.status != "fresh"]
+    if env.opts.frozen and todo:
+        lines = "\n".join(f"  {n.name}: {n.status} ({n.reason})" for n in todo)
+        raise BuildError(f"--frozen: {len(todo)} result(s) missing or stale, and --frozen never runs "
+                         f"anything:\n{lines}\nFix: run `python build.py` (without --frozen) to compute "
+                         "them, then commit cache/")
+    by_name = {n.name: n for n in nodes}
+    work_root = store.root / ".work"
+    for node in todo:
+        upstream = {u: by_name[u].entry for u in node.upstream}
+        ctx = Context(node, upstream, env, work_root)
+        tqdm.write(f"run {node.name} ({node.reason})")
+        t0 = time.perf_counter()
+        values = node.exp.module.run(node.params, ctx)
+        seconds = time.perf_counter() - t0
+        where = node.exp.source_file
+        store.discard(node.name, node.key)
+        node.entry = store.write(
+            node.name, node.key, node.ingredients, provenance(str(ctx.device), seconds),
+            lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where))
+        node.seconds, node.device, node.ran = seconds, str(ctx.device), True
+        if ctx.work_dir.exists():
+            import shutil
+
+            shutil.rmtree(ctx.work_dir, ignore_errors=True)

@@ -1,0 +1,76 @@
+"""Typed experiment parameters: one dataclass of defaults per experiment (STYLE 6),
+and the checking of overrides that come from the content's front matter."""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any, Literal, Union, get_args, get_origin
+
+from .errors import BuildError
+
+
+def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    return getattr(tp, "__name__", None) if get_origin(tp) is None else str(tp).replace("typing.", "")
+
+
+def coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check ``value`` (from YAML) against the type hint ``tp``; ints widen to floats."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Literal:
+        if value in args:
+            return value
+    elif origin is Union:
+        for a in args:
+            try:
+                return coerce(value, a, where)
+            except BuildError:
+                pass
+    elif origin in (list, tuple) and isinstance(value, (list, tuple)):
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(value) != len(args):
+                raise BuildError(f"expected {len(args)} items, got {len(value)}", where)
+            return tuple(coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
+        item = args[0] if args else Any
+        items = [coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    elif tp is Any:
+        return value
+    elif tp is type(None):
+        if value is None:
+            return None
+    elif tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    elif tp is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    elif tp in (str, bool) and isinstance(value, tp):
+        return value
+    raise BuildError(f"expected {_type_name(tp)}, got {value!r}", where)
+
+
+def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda key: None) -> Any:
+    """Defaults of ``params_cls`` with ``overrides`` applied and type-checked.
+
+    ``where_of(key)`` gives 'file:line' of an override for the error message.
+    """
+    hints = typing.get_type_hints(params_cls)
+    fields = {f.name for f in dataclasses.fields(params_cls)}
+    values = {}
+    for key, value in overrides.items():
+        where = where_of(key) or f"{experiment}.{key}"
+        if key not in fields:
+            raise BuildError(
+                f"experiment '{experiment}' has no parameter '{key}'. Fix: use one of "
+                f"{', '.join(sorted(fields))}", where)
+        try:
+            values[key] = coerce(value, hints[key], f"{experiment}.{key}")
+        except BuildError as e:
+            raise BuildError(f"parameter {e.where}: {e.message}. Fix: give a value of type "
+                             f"{_type_name(hints[key])}", where) from None
+    return params_cls(**values)
+
+
+def as_dict(params: Any) -> dict:
+    """JSON-ready dict of a params dataclass (tuples become lists)."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(params).items()}

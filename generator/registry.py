@@ -1,0 +1,109 @@
+"""The experiments registry: one module per experiment in ``generator/experiments``.
+
+A module declares, at top level (and imports nothing from the build system, so
+that its cache key covers only the code that computes results):
+
+* ``Params``: a dataclass of typed parameters with defaults;
+* ``UPSTREAM``: names of experiments whose results it consumes;
+* ``ARTIFACTS``: ``{name: kind}`` of what ``run`` returns (checked before anything runs);
+* ``run(params, ctx) -> dict``: the computation;
+* optional ``SECTION`` (the report section), ``USES_BACKEND`` (a Part A technique that
+  runs on the selected backend) and ``USES_MNIST`` (reads the MNIST split).
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+
+from .errors import BuildError
+
+ARTIFACT_KINDS = {"image", "trajectory", "animation", "plot", "table", "metrics", "checkpoint", "comparison"}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    module: ModuleType
+
+    @property
+    def params_cls(self) -> type:
+        return self.module.Params
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        return tuple(getattr(self.module, "UPSTREAM", ()))
+
+    @property
+    def artifacts(self) -> dict[str, str]:
+        return dict(self.module.ARTIFACTS)
+
+    @property
+    def section(self) -> int | None:
+        return getattr(self.module, "SECTION", None)
+
+    @property
+    def uses_backend(self) -> bool:
+        return bool(getattr(self.module, "USES_BACKEND", False))
+
+    @property
+    def uses_mnist(self) -> bool:
+        return bool(getattr(self.module, "USES_MNIST", False))
+
+    @property
+    def source_file(self) -> str:
+        return self.module.__file__
+
+
+def _check(exp: Experiment) -> None:
+    m = exp.module
+    for attr in ("Params", "ARTIFACTS", "run"):
+        if not hasattr(m, attr):
+            raise BuildError(f"experiment module lacks '{attr}'", m.__file__)
+    if not dataclasses.is_dataclass(m.Params):
+        raise BuildError("Params must be a @dataclass", m.__file__)
+    bad = {k: v for k, v in m.ARTIFACTS.items() if v not in ARTIFACT_KINDS}
+    if bad:
+        raise BuildError(f"unknown artifact kinds {bad}; use {sorted(ARTIFACT_KINDS)}", m.__file__)
+
+
+def discover(package: str = "generator.experiments") -> dict[str, Experiment]:
+    """Import every experiment module of ``package``; the module name is the experiment name."""
+    pkg = importlib.import_module(package)
+    found = {}
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        exp = Experiment(info.name, importlib.import_module(f"{package}.{info.name}"))
+        _check(exp)
+        found[exp.name] = exp
+    return found
+
+
+def closure(names: list[str], upstream_of) -> list[str]:
+    """``names`` and everything upstream of them, in dependency order (upstream first).
+
+    ``upstream_of(name)`` lists a node's upstream names. A cycle or an unknown
+    upstream raises BuildError naming the path.
+    """
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(n: str, path: list[str]) -> None:
+        if state.get(n) == "done":
+            return
+        if state.get(n) == "active":
+            cycle = path[path.index(n):] + [n]
+            raise BuildError(f"cycle in the upstream graph: {' -> '.join(cycle)}. Fix: remove one of "
+                             "these UPSTREAM links")
+        state[n] = "active"
+        for u in upstream_of(n):
+            visit(u, path + [n])
+        state[n] = "done"
+        order.append(n)
+
+    for n in names:
+        visit(n, [])
+    return order
