@@ -136,3 +136,24 @@ def cfg(eps_fn_pair: Callable[[torch.Tensor, int], tuple[Prediction, Prediction]
         return Prediction(u.eps + gamma * (c.eps - u.eps), c.var)
 
     return guided
+
+
+def conditional(backend, cond: torch.Tensor) -> EpsFn:
+    """The backend's noise predictor for one condition (a (1, ...) tensor, broadcast over the batch)."""
+    def eps_fn(x: torch.Tensor, t: int) -> Prediction:
+        return backend.predict(x, t, cond.expand(x.shape[0], *cond.shape[1:]))
+
+    return eps_fn
+
+
+def guided(backend, cond: torch.Tensor, uncond: torch.Tensor, gamma: float) -> EpsFn:
+    """CFG with the unconditional and conditional predictions in one batched call, as IFPipeline
+    does: rows [0, B) are unconditional, rows [B, 2B) conditional."""
+    def pair(x: torch.Tensor, t: int) -> tuple[Prediction, Prediction]:
+        b = x.shape[0]
+        conds = torch.cat([uncond.expand(b, *uncond.shape[1:]), cond.expand(b, *cond.shape[1:])])
+        p = backend.predict(torch.cat([x, x]), t, conds)
+        u_var, c_var = (None, None) if p.var is None else p.var.chunk(2)
+        return Prediction(p.eps[:b], u_var), Prediction(p.eps[b:], c_var)
+
+    return cfg(pair, gamma)

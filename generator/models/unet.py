@@ -99,8 +99,8 @@ class TimeConditionalUNet(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """x (B, 1, 28, 28); t (B, 1) in (0, 1]."""
-        one1, one2 = torch.ones(1, device=x.device), torch.ones(1, device=x.device)
-        return self.trunk(x, (one1, self.fc1_t(t)), (one2, self.fc2_t(t)))
+        t1, t2 = self.fc1_t(t), self.fc2_t(t)
+        return self.trunk(x, (torch.ones_like(t1), t1), (torch.ones_like(t2), t2))
 
 
 class ClassConditionalUNet(nn.Module):

@@ -1,0 +1,99 @@
+"""Helpers shared by the Part A experiments (sections 1-12): images, prompts, figures.
+
+Every technique runs on ``ctx.backend`` through the one interface of DESIGN.md,
+so the same code makes the DeepFloyd and the scratch pages.
+"""
+from __future__ import annotations
+
+import torch
+
+from .. import media
+from ..data import images
+from ..diffusion.editing import sdedit
+from ..diffusion.sampling import conditional, guided
+from ..diffusion.schedule import strided_timesteps
+
+
+def backend_note(backend) -> str:
+    return f"Made with {backend.model_label}."
+
+
+def caption(backend, prompt: str) -> str:
+    """'"a rocket ship" (digit 1)' on scratch, the prompt alone on DeepFloyd."""
+    shown = f'"{prompt}"' if prompt else '"" (empty prompt)'
+    return shown if backend.name == "deepfloyd" else f"{shown} → {backend.describe(prompt)}"
+
+
+def timesteps(backend) -> list[int]:
+    """SPEC's [990, 960, ..., 0], scaled to the backend's T."""
+    return strided_timesteps(backend.T)
+
+
+def load_image(ctx, role_or_spec: str) -> torch.Tensor:
+    """(1, C, H, W) in model space for a role of the report ('test', 'own1', ...) or an image spec."""
+    b = ctx.backend
+    spec = b.images.get(role_or_spec, role_or_spec)
+    c, h, _ = b.image_shape
+    test_digit = None
+    if spec.startswith("mnist:"):
+        data = ctx.mnist
+
+        def test_digit(n: int) -> torch.Tensor:
+            return data.test_x[(data.test_y == n).nonzero()[0, 0]]
+    img = images.load(spec, h, c, test_digit)
+    return b.from_image(img)[None]
+
+
+def show(backend, x: torch.Tensor) -> list[torch.Tensor]:
+    """Model-space batch (B, C, H, W) -> list of (C, H, W) display tensors in [0, 1]."""
+    return list(backend.to_image(x).cpu())
+
+
+def noise_like(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    return torch.randn(x.shape, generator=generator, device=generator.device, dtype=x.dtype).to(x.device)
+
+
+def eps_for(backend, prompt: str, gamma: float):
+    """Noise predictor for a prompt: CFG against the empty prompt when gamma != 1."""
+    cond = backend.embed(prompt)
+    if gamma == 1.0:
+        return conditional(backend, cond)
+    return guided(backend, cond, backend.embed(""), gamma)
+
+
+def panel(trajs, finals_model, backend, labels, note: str = "") -> media.TrajectoryPanel:
+    """A TrajectoryPanel of several model-space trajectories (first batch item of each)."""
+    items = [(tr.t, [backend.to_image(x[k]) for x in tr.x_t], [backend.to_image(x[k]) for x in tr.x0_hat])
+             for tr, k in trajs]
+    return media.TrajectoryPanel(items, [backend.to_image(f) for f in finals_model], labels, note=note)
+
+
+def sdedit_figures(p, ctx) -> dict:
+    """Sections 7, 8 and 10: SDEdit of each image at every i_start, with CFG."""
+    b = ctx.backend
+    ts = timesteps(b)
+    eps_fn = eps_for(b, p.prompt, p.gamma)
+    rows, originals, picked, trajs, finals = [], [], [], [], []
+    for r, role in enumerate(ctx.progress(p.images, desc="images")):
+        x = load_image(ctx, role)
+        g = ctx.generator()
+        outs = []
+        for i_start in p.i_starts:
+            y, tr = sdedit(eps_fn, x, ts, i_start, b.abar, g, clamp_x0=b.clamp_x0)
+            outs.append(y)
+            if r == 0:
+                trajs.append((tr, 0))
+                finals.append(y[0])
+        rows.append(show(b, torch.cat(outs)) + show(b, x))
+        originals.append(show(b, x)[0])
+        picked.append(show(b, outs[p.i_starts.index(p.compare_i_start)])[0])
+    col_labels = [f"i_start = {i} (t = {ts[i]})" for i in p.i_starts] + ["original"]
+    note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    return {
+        "grid": media.Grid(rows, [b.images.get(r, r) for r in p.images], col_labels, note=note),
+        "compare": media.Comparison(originals, picked, "original", f"SDEdit, i_start = {p.compare_i_start}",
+                                    [b.images.get(r, r) for r in p.images], note=note),
+        "trajectory": panel(trajs, finals, b, [f"i_start = {i}" for i in p.i_starts],
+                            note=f"{b.images.get(p.images[0], p.images[0])}. {note}"),
+    }
+

@@ -1,0 +1,46 @@
+"""Section 11: visual anagrams: eps = (eps(x_t, p1) + view^-1(eps(view(x_t), p2))) / 2."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .. import media
+from ..diffusion.sampling import denoise
+from ..diffusion.views import VIEW_MAP, anagram
+from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+
+SECTION = 11
+USES_BACKEND = True
+ARTIFACTS = {"illusions": "image", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    # (prompt seen upright, prompt seen through the view, view name from VIEW_MAP)
+    illusions: list[tuple[str, str, str]] = field(default_factory=lambda: [
+        ("an oil painting of an old man", "an oil painting of people around a campfire", "flip"),
+        ("a handwritten 6", "a handwritten 9", "rotate_180"),
+        ("a handwritten 0", "a handwritten 8", "flip"),
+    ])
+    gamma: float = 7.0
+
+
+def run(p: Params, ctx) -> dict:
+    b = ctx.backend
+    rows, labels, trajs, finals = [], [], [], []
+    for p1, p2, view_name in ctx.progress(p.illusions, desc="illusions"):
+        if view_name not in VIEW_MAP:
+            raise ValueError(f"unknown view '{view_name}'; use one of {sorted(VIEW_MAP)}")
+        view = VIEW_MAP[view_name]()
+        g = ctx.generator()
+        x = noise_like(torch.zeros(1, *b.image_shape, device=b.device), g)
+        eps_fn = anagram(eps_for(b, p1, p.gamma), eps_for(b, p2, p.gamma), view)
+        y, tr = denoise(eps_fn, x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+        rows.append(show(b, y) + show(b, view.view(y)))
+        labels.append(f"{caption(b, p1)} / {view_name}: {caption(b, p2)}")
+        trajs.append((tr, 0))
+        finals.append(y[0])
+    note = f"CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    return {"illusions": media.Grid(rows, labels, ["as generated", "through the view"], note=note),
+            "trajectory": panel(trajs, finals, b, [f"illusion {i + 1}" for i in range(len(rows))], note=note)}

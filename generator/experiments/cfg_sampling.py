@@ -1,0 +1,49 @@
+"""Section 6: classifier-free guidance, eps = eps_u + gamma (eps_c - eps_u), against the empty prompt."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .. import media
+from ..diffusion.sampling import denoise
+from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+
+SECTION = 6
+USES_BACKEND = True
+ARTIFACTS = {"samples": "image", "scales": "image", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    n: int = 5
+    prompt: str = "a high quality photo"
+    gamma: float = 7.0   # CFG scale; the unconditional prompt is ""
+    # the guidance sweep: the same noise for every prompt and scale
+    sweep_prompts: list[str] = field(default_factory=lambda: ["a high quality photo", "a handwritten 3",
+                                                              "a handwritten 8"])
+    sweep_gammas: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0, 7.0])
+
+
+def run(p: Params, ctx) -> dict:
+    b = ctx.backend
+    g = ctx.generator()
+    x = noise_like(torch.zeros(p.n, *b.image_shape, device=b.device), g)
+    y, tr = denoise(eps_for(b, p.prompt, p.gamma), x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+    note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    labels = [f"sample {i + 1}" for i in range(p.n)]
+    rows = []
+    for prompt in ctx.progress(p.sweep_prompts, desc="guidance sweep"):
+        row = []
+        for gamma in p.sweep_gammas:
+            gs = ctx.generator()
+            x1 = noise_like(torch.zeros(1, *b.image_shape, device=b.device), gs)
+            row += show(b, denoise(eps_for(b, prompt, gamma), x1, timesteps(b), b.abar, gs,
+                                   clamp_x0=b.clamp_x0)[0])
+        rows.append(row)
+    sweep_note = (f"Same starting noise in every cell (seed {ctx.seed}); gamma = 0 is the unconditional "
+                  f"model, 1 the conditional one. {backend_note(b)}")
+    return {"samples": media.Grid([show(b, y)], [], labels, note=note),
+            "scales": media.Grid(rows, [caption(b, q) for q in p.sweep_prompts],
+                                 [f"gamma = {gm:g}" for gm in p.sweep_gammas], note=sweep_note),
+            "trajectory": panel([(tr, i) for i in range(p.n)], list(y), b, labels, note=note)}

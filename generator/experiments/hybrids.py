@@ -1,0 +1,47 @@
+"""Section 12: hybrid images: eps = lowpass(eps(x_t, p1)) + highpass(eps(x_t, p2))."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .. import media
+from ..diffusion.hybrid import blur_params, hybrid, lowpass
+from ..diffusion.sampling import denoise
+from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+
+SECTION = 12
+USES_BACKEND = True
+ARTIFACTS = {"hybrids": "image", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    # (prompt for the low frequencies, seen from afar; prompt for the high frequencies, seen close up)
+    pairs: list[tuple[str, str]] = field(default_factory=lambda: [
+        ("a lithograph of a skull", "a lithograph of waterfalls"),
+        ("a handwritten 8", "a handwritten 3"),
+        ("a handwritten 0", "a handwritten 7"),
+    ])
+    gamma: float = 7.0
+    kernel_at_64: int = 33     # SPEC: Gaussian kernel 33, sigma 2 at 64 px; both scale with the image
+    sigma_at_64: float = 2.0
+
+
+def run(p: Params, ctx) -> dict:
+    b = ctx.backend
+    size, sigma = blur_params(b.image_shape[-1], p.kernel_at_64, p.sigma_at_64)
+    rows, labels, trajs, finals = [], [], [], []
+    for low, high in ctx.progress(p.pairs, desc="hybrids"):
+        g = ctx.generator()
+        x = noise_like(torch.zeros(1, *b.image_shape, device=b.device), g)
+        eps_fn = hybrid(eps_for(b, low, p.gamma), eps_for(b, high, p.gamma), size, sigma)
+        y, tr = denoise(eps_fn, x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+        far = lowpass(y, 2 * size + 1, 2 * sigma)  # what a viewer far away sees
+        rows.append(show(b, y) + show(b, far))
+        labels.append(f"low: {caption(b, low)}; high: {caption(b, high)}")
+        trajs.append((tr, 0))
+        finals.append(y[0])
+    note = f"Gaussian kernel {size}, sigma {sigma:.2f} px. CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    return {"hybrids": media.Grid(rows, labels, ["hybrid (close up)", "blurred (from afar)"], note=note),
+            "trajectory": panel(trajs, finals, b, [f"hybrid {i + 1}" for i in range(len(rows))], note=note)}

@@ -1,0 +1,53 @@
+"""Section 9: inpainting (RePaint-style): regenerate inside the mask, keep the rest at forward(x_orig, t)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .. import media
+from ..data.images import rect_mask
+from ..diffusion.editing import inpaint
+from ._parta import backend_note, caption, eps_for, load_image, panel, show, timesteps
+
+SECTION = 9
+USES_BACKEND = True
+ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    images: list[str] = field(default_factory=lambda: ["test", "own1", "own2"])
+    # one rectangle per image: (row_start, row_end, col_start, col_end) in fractions of the side.
+    # The first is SPEC's test mask: rows 2-19 and columns 24-41 of 64 x 64.
+    masks: list[tuple[float, float, float, float]] = field(default_factory=lambda: [
+        (2 / 64, 20 / 64, 24 / 64, 42 / 64), (0.5, 1.0, 0.0, 1.0), (0.0, 0.5, 0.5, 1.0)])
+    prompt: str = "a high quality photo"
+    gamma: float = 7.0
+
+    def input_files(self) -> list[str]:
+        return [s[5:] for s in self.images if s.startswith("file:")]
+
+
+def run(p: Params, ctx) -> dict:
+    if len(p.masks) != len(p.images):
+        raise ValueError(f"inpainting: {len(p.images)} images but {len(p.masks)} masks; give one mask each")
+    b = ctx.backend
+    ts = timesteps(b)
+    rows, before, after, trajs, finals = [], [], [], [], []
+    for role, (r0, r1, c0, c1) in zip(p.images, p.masks):
+        x = load_image(ctx, role)
+        m = rect_mask(b.image_shape[-1], (r0, r1), (c0, c1)).to(x.device)
+        y, tr = inpaint(eps_for(b, p.prompt, p.gamma), x, m, ts, b.abar, ctx.generator(), clamp_x0=b.clamp_x0)
+        shown_x = show(b, x)[0]
+        mask_img = m.expand_as(shown_x)
+        rows.append([shown_x, mask_img, shown_x * mask_img, show(b, y)[0]])
+        before.append(shown_x)
+        after.append(show(b, y)[0])
+        trajs.append((tr, 0))
+        finals.append(y[0])
+    names = [b.images.get(r, r) for r in p.images]
+    note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    return {"grid": media.Grid(rows, names, ["image", "mask", "region to replace", "inpainted"], note=note),
+            "compare": media.Comparison(before, after, "original", "inpainted", names, note=note),
+            "trajectory": panel(trajs, finals, b, names, note=note)}

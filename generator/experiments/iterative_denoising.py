@@ -1,0 +1,47 @@
+"""Section 4 (second part): iterative denoising from strided_timesteps[i_start] with strided DDPM steps."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import media
+from ..diffusion.forward import predict_start_from_noise, q_sample
+from ..diffusion.hybrid import lowpass
+from ..diffusion.sampling import conditional, denoise
+from ._parta import backend_note, caption, load_image, noise_like, panel, show, timesteps
+
+SECTION = 4
+USES_BACKEND = True
+ARTIFACTS = {"steps": "image", "results": "image", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    i_start: int = 10          # strided_timesteps[10] = 690 on DeepFloyd
+    every: int = 5             # show every 5th intermediate image
+    image: str = "test"
+    prompt: str = "a high quality photo"
+    blur_sigma: float = 2.0    # the classical baseline, at 64 px (scaled with the image)
+
+
+def run(p: Params, ctx) -> dict:
+    b = ctx.backend
+    ts = timesteps(b)
+    x = load_image(ctx, p.image)
+    g = ctx.generator()
+    t0 = ts[p.i_start]
+    x_t = q_sample(x, t0, b.abar, noise_like(x, g))
+    cond = b.embed(p.prompt)
+    y, tr = denoise(conditional(b, cond), x_t, ts[p.i_start:], b.abar, g, clamp_x0=b.clamp_x0)
+    one_step = b.clamp_x0(predict_start_from_noise(x_t, t0, b.abar, b.predict(x_t, t0, cond).eps))
+    sigma = p.blur_sigma * b.image_shape[-1] / 64
+    blurred = lowpass(x_t, 2 * int(3 * sigma + 0.999) + 1, sigma)
+    picks = list(range(0, len(tr.t), p.every))
+    steps_row = [b.to_image(tr.x_t[i][0]) for i in picks] + show(b, y)
+    note = f"Prompt {caption(b, p.prompt)}, no guidance, seed {ctx.seed}. {backend_note(b)}"
+    return {
+        "steps": media.Grid([steps_row], [], [f"t = {tr.t[i]}" for i in picks] + ["final"], note=note),
+        "results": media.Grid([show(b, x) + show(b, x_t) + show(b, y) + show(b, one_step) + show(b, blurred)], [],
+                              ["original", f"noisy (t = {t0})", "iterative", "one-step", "Gaussian blur"],
+                              note=note),
+        "trajectory": panel([(tr, 0)], [y[0]], b, ["iterative denoising"], note=note),
+    }

@@ -1,0 +1,59 @@
+"""Section 1: sampling from the model for three prompts at two step counts, 64 px and upsampled."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .. import media
+from ..diffusion.sampling import denoise
+from ..diffusion.schedule import strided_timesteps
+from ._parta import backend_note, caption, eps_for, noise_like, panel, show
+
+SECTION = 1
+USES_BACKEND = True
+ARTIFACTS = {"samples": "image", "upsampled": "image", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    prompts: list[str] = field(default_factory=lambda: [
+        "an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"])
+    steps: list[int] = field(default_factory=lambda: [20, 100])  # num_inference_steps
+    gamma: float = 7.0  # CFG scale, IFPipeline's default
+
+
+def inference_timesteps(T: int, n: int) -> list[int]:
+    """n evenly spaced steps, as diffusers' "leading" spacing: [T - T/n, ..., T/n, 0]."""
+    k = T // n
+    return strided_timesteps(T, start=k * (n - 1), stride=k, T_ref=T)
+
+
+def run(p: Params, ctx) -> dict:
+    b = ctx.backend
+    rows, ups, trajs, finals = [], [], [], []
+    for prompt in ctx.progress(p.prompts, desc="prompts"):
+        row, up_row = [], []
+        for n in p.steps:
+            g = ctx.generator()
+            x = noise_like(torch.zeros(1, *b.image_shape, device=b.device), g)
+            y, tr = denoise(eps_for(b, prompt, p.gamma), x, inference_timesteps(b.T, n), b.abar, g,
+                            clamp_x0=b.clamp_x0)
+            row += show(b, y)
+            up = b.upsample(y, prompt, ctx.generator())
+            up_row.append(b.to_image(up[0]) if up is not None else media.upscale(show(b, y)[0], 4 * y.shape[-1]))
+            if n == max(p.steps):
+                trajs.append((tr, 0))
+                finals.append(y[0])
+        rows.append(row)
+        ups.append(up_row)
+    labels = [caption(b, q) for q in p.prompts]
+    cols = [f"{n} steps" for n in p.steps]
+    up_note = ("Stage II upsampled to 256 px." if b.name == "deepfloyd" else
+               "The scratch model has no super-resolution stage: shown enlarged 4x (nearest neighbour).")
+    note = f"CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    return {
+        "samples": media.Grid(rows, labels, cols, note=note),
+        "upsampled": media.Grid(ups, labels, cols, note=f"{up_note} {note}"),
+        "trajectory": panel(trajs, finals, b, labels, note=f"{max(p.steps)} steps. {note}"),
+    }

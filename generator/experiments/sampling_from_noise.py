@@ -1,0 +1,32 @@
+"""Section 5: sampling from pure noise (i_start = 0) with the conditional model alone, no guidance."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .. import media
+from ..diffusion.sampling import denoise
+from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+
+SECTION = 5
+USES_BACKEND = True
+ARTIFACTS = {"samples": "image", "trajectory": "trajectory"}
+
+
+@dataclass
+class Params:
+    n: int = 5
+    prompt: str = "a high quality photo"
+    gamma: float = 1.0   # 1 = no guidance
+
+
+def run(p: Params, ctx) -> dict:
+    b = ctx.backend
+    g = ctx.generator()
+    x = noise_like(torch.zeros(p.n, *b.image_shape, device=b.device), g)
+    y, tr = denoise(eps_for(b, p.prompt, p.gamma), x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+    note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    labels = [f"sample {i + 1}" for i in range(p.n)]
+    return {"samples": media.Grid([show(b, y)], [], labels, note=note),
+            "trajectory": panel([(tr, i) for i in range(p.n)], list(y), b, labels, note=note)}

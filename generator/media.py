@@ -1,0 +1,209 @@
+"""Figures as files: image grids, trajectories (sprite sheet + animation), plots, comparisons.
+
+Every object here has ``save_to(folder, name) -> (files, meta)``; the renderer
+reads ``meta`` to lay the figure out (labels are HTML, not pixels, so they stay
+sharp and searchable). Tensors are (C, H, W) or (B, C, H, W) in [0, 1].
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+
+GAP = 1  # pixels between tiles, in the image's own resolution
+
+
+def to_pil(x: torch.Tensor) -> Image.Image:
+    """(C, H, W) in [0, 1] -> 8-bit PIL image (L for one channel, RGB for three)."""
+    a = (x.detach().float().clamp(0, 1).cpu().numpy() * 255).round().astype(np.uint8)
+    return Image.fromarray(a[0]) if a.shape[0] == 1 else Image.fromarray(a.transpose(1, 2, 0))
+
+
+def tile(rows: Sequence[Sequence[torch.Tensor]], gap: int = GAP, background: int = 255) -> Image.Image:
+    """A rows x cols mosaic of equal-size (C, H, W) tiles, ``gap`` px apart."""
+    first = rows[0][0]
+    c, h, w = first.shape
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    mode = "L" if c == 1 else "RGB"
+    canvas = Image.new(mode, (n_cols * w + (n_cols - 1) * gap, n_rows * h + (n_rows - 1) * gap),
+                       background if mode == "L" else (background,) * 3)
+    for i, row in enumerate(rows):
+        for j, x in enumerate(row):
+            canvas.paste(to_pil(x), (j * (w + gap), i * (h + gap)))
+    return canvas
+
+
+def _png(img: Image.Image, path: Path) -> None:
+    img.save(path, format="PNG", optimize=True)
+
+
+@dataclass
+class Grid:
+    """A labelled grid of images: rows[i][j] is a (C, H, W) tensor in [0, 1]."""
+
+    rows: list[list[torch.Tensor]]
+    row_labels: list[str] = field(default_factory=list)
+    col_labels: list[str] = field(default_factory=list)
+    note: str = ""  # shown under the caption: prompt, seed, model
+
+    def image(self) -> Image.Image:
+        return tile(self.rows)
+
+    def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
+        img = self.image()
+        _png(img, folder / f"{name}.png")
+        h, w = self.rows[0][0].shape[-2:]
+        return {"main": f"{name}.png"}, {
+            "width": img.width, "height": img.height, "tile": [int(h), int(w)],
+            "rows": len(self.rows), "cols": max(len(r) for r in self.rows),
+            "row_labels": self.row_labels, "col_labels": self.col_labels, "note": self.note,
+        }
+
+
+@dataclass
+class Comparison:
+    """A before/after pair shown with a slider: lists of (C, H, W) tensors, one pair per column."""
+
+    before: list[torch.Tensor]
+    after: list[torch.Tensor]
+    before_label: str = "before"
+    after_label: str = "after"
+    col_labels: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
+        a, b = tile([self.before]), tile([self.after])
+        _png(a, folder / f"{name}-before.png")
+        _png(b, folder / f"{name}-after.png")
+        h, w = self.before[0].shape[-2:]
+        return {"main": f"{name}-after.png", "before": f"{name}-before.png"}, {
+            "width": a.width, "height": a.height, "tile": [int(h), int(w)], "rows": 1,
+            "cols": len(self.before), "before_label": self.before_label, "after_label": self.after_label,
+            "col_labels": self.col_labels, "note": self.note,
+        }
+
+
+@dataclass
+class TrajectoryPanel:
+    """Several denoising trajectories shown in lockstep: one slider drives them all.
+
+    ``items`` are (t list, x_t list, x0_hat list) per trajectory, each tensor
+    (C, H, W) in [0, 1]. Frames are the union of all t, noisiest first; an item
+    that starts later (SDEdit from a smaller t) shows its first frame until then.
+    Each frame is a 2-row panel: x_t on top, x0_hat below, one column per item.
+    The final clean result is appended as the last frame (t = "0 (final)").
+    """
+
+    items: list[tuple[list[int], list[torch.Tensor], list[torch.Tensor]]]
+    finals: list[torch.Tensor]
+    col_labels: list[str] = field(default_factory=list)
+    note: str = ""
+    max_frames: int = 60
+    fps: int = 8
+
+    def frame_times(self) -> list[int]:
+        ts = sorted({t for ts, _, _ in self.items for t in ts}, reverse=True)
+        if len(ts) > self.max_frames:  # keep the first and last, evenly spaced between
+            idx = np.unique(np.linspace(0, len(ts) - 1, self.max_frames).round().astype(int))
+            ts = [ts[i] for i in idx]
+        return ts
+
+    def frames(self) -> tuple[list[Image.Image], list[str]]:
+        images, labels = [], []
+        for t in self.frame_times():
+            top, bottom = [], []
+            for ts, xs, x0s in self.items:
+                k = next((i for i, s in enumerate(ts) if s <= t), len(ts) - 1)
+                k = 0 if t > ts[0] else k
+                top.append(xs[k])
+                bottom.append(x0s[k])
+            images.append(tile([top, bottom]))
+            labels.append(f"t = {t}")
+        images.append(tile([list(self.finals), list(self.finals)]))
+        labels.append("final (clean image)")
+        return images, labels
+
+    def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
+        images, labels = self.frames()
+        w, h = images[0].size
+        sprite = Image.new(images[0].mode, (w * len(images), h))
+        for i, im in enumerate(images):
+            sprite.paste(im, (i * w, 0))
+        _png(sprite, folder / f"{name}-frames.png")
+        save_animation(images, folder / f"{name}.webp", self.fps)
+        th, tw = self.items[0][1][0].shape[-2:]
+        return {"main": f"{name}.webp", "sprite": f"{name}-frames.png"}, {
+            "frames": len(images), "frame_width": w, "frame_height": h, "labels": labels,
+            "tile": [int(th), int(tw)], "cols": len(self.items), "rows": 2,
+            "row_labels": ["x_t", "x0 estimate"], "col_labels": self.col_labels, "fps": self.fps, "note": self.note,
+        }
+
+
+def save_animation(frames: list[Image.Image], path: Path, fps: int) -> None:
+    """Lossless animated WebP (chosen by bench/animation_formats.py: smallest at exact fidelity),
+    holding the last frame twice as long so the result can be seen."""
+    durations = [int(1000 / fps)] * (len(frames) - 1) + [1500]
+    frames[0].save(path, format="WEBP", save_all=True, append_images=frames[1:], duration=durations,
+                   loop=0, lossless=True, quality=100, method=6)
+
+
+@dataclass
+class Plot:
+    """A matplotlib figure saved as PNG (deterministic: no software or date metadata)."""
+
+    figure: object
+    alt: str = ""
+
+    def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        (folder / f"{name}.png").write_bytes(buf.getvalue())
+        import matplotlib.pyplot as plt
+
+        w, h = Image.open(io.BytesIO(buf.getvalue())).size
+        plt.close(self.figure)
+        return {"main": f"{name}.png"}, {"width": w, "height": h, "plot": True}
+
+
+def figure(width: float = 6.0, height: float = 3.2):
+    """A matplotlib figure and axes with the report's style, on the non-interactive backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+                         "svg.hashsalt": "fwd"})
+    return plt.subplots(figsize=(width, height))
+
+
+def upscale(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Nearest-neighbour enlargement of (C, H, W) to size x size (for side-by-side with 256 px)."""
+    return torch.nn.functional.interpolate(x[None], size=(size, size), mode="nearest")[0]
+
+
+def loss_plot(series: dict[str, list[float]], title: str, log: bool = True,
+              smooth: Optional[int] = 20) -> Plot:
+    """Per-iteration training losses, raw (faint) and moving-averaged."""
+    fig, ax = figure()
+    for label, losses in series.items():
+        y = np.asarray(losses, dtype=float)
+        line, = ax.plot(np.arange(1, len(y) + 1), y, alpha=0.3, lw=0.8)
+        if smooth and len(y) > smooth:
+            k = np.ones(smooth) / smooth
+            ax.plot(np.arange(smooth, len(y) + 1), np.convolve(y, k, mode="valid"), color=line.get_color(),
+                    lw=1.6, label=f"{label} ({smooth}-iteration mean)")
+        else:
+            line.set_label(label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("training loss (MSE)")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return Plot(fig, title)
