@@ -30,7 +30,6 @@ class Options:
     backend: str = "auto"            # auto | deepfloyd | scratch
     frozen: bool = False
     force: tuple[str, ...] = ()
-    only: tuple[str, ...] = ()
     mnist: str = "auto"
     mnist_dir: Optional[Path] = None
     cache_dir: Path = cache.ROOT / "cache"
@@ -126,11 +125,15 @@ def _where(exp: Experiment, key: str, sources: dict) -> Optional[str]:
 
 
 def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: Environment,
-         store: cache.Store, override_lines: dict | None = None) -> list[Node]:
-    """Resolve params and keys of the requested experiments and everything upstream."""
+         store: cache.Store, override_lines: dict | None = None, roots: list[str] | None = None) -> list[Node]:
+    """Resolve params and keys of ``roots`` (default: every experiment) and everything upstream.
+
+    The build passes the experiments that the pages show, so an experiment that
+    nothing needs (prompt embeddings on the scratch backend) is never planned.
+    """
     opts = env.opts
     override_lines = override_lines or {}
-    for name in list(overrides) + list(opts.only) + list(opts.force):
+    for name in list(overrides) + list(roots or []) + list(opts.force):
         if name not in experiments:
             raise BuildError(f"unknown experiment '{name}'. Fix: use one of {', '.join(sorted(experiments))}",
                              override_lines.get((name, None)))
@@ -142,7 +145,7 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         extra = list(env.backend_choice.upstream) if exp.uses_backend else []
         return list(exp.upstream) + extra
 
-    names = closure(list(opts.only) or sorted(experiments), upstream_of)
+    names = closure(sorted(roots if roots is not None else experiments), upstream_of)
     nodes: dict[str, Node] = {}
     for name in names:
         exp = experiments[name]
@@ -212,6 +215,17 @@ def provenance(device: str, seconds: float) -> dict:
     }
 
 
+def _user_errors() -> tuple[type, ...]:
+    """Exceptions that experiments raise for bad input or a missing model: reported in one line."""
+    from .data.mnist import DataError
+    from .models.deepfloyd import DeepFloydError
+
+    return (DataError, DeepFloydError, ValueError, KeyError, FileNotFoundError)
+
+
+USER_ERRORS = _user_errors()
+
+
 def execute(nodes: list[Node], env: Environment, store: cache.Store) -> None:
     """Run every node that is not fresh, upstream first; stores each result."""
     todo = [n for n in nodes if n.status != "fresh"]
@@ -227,7 +241,10 @@ def execute(nodes: list[Node], env: Environment, store: cache.Store) -> None:
         ctx = Context(node, upstream, env, work_root)
         tqdm.write(f"run {node.name} ({node.reason})")
         t0 = time.perf_counter()
-        values = node.exp.module.run(node.params, ctx)
+        try:
+            values = node.exp.module.run(node.params, ctx)
+        except USER_ERRORS as e:
+            raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
         seconds = time.perf_counter() - t0
         where = node.exp.source_file
         store.discard(node.name, node.key)

@@ -62,7 +62,7 @@ def choose(choice: str, device: str) -> BackendChoice:
                              _make_deepfloyd)
     why = []
     if missing:
-        why.append(f"no DeepFloyd IF weights in the local Hugging Face cache ({', '.join(missing)})")
+        why.append("no DeepFloyd IF weights in the local Hugging Face cache")
     if not has_cuda:
         why.append("no CUDA GPU selected (--device cuda)" if torch.cuda.is_available() else "no CUDA GPU")
     reason = "; ".join(why)
@@ -77,4 +77,4 @@ def choose(choice: str, device: str) -> BackendChoice:
         from ..errors import BuildError
 
         raise BuildError(f"unknown backend '{choice}'; use auto, deepfloyd or scratch", "--backend")
-    return scratch(f"{reason}: Part A runs on the scratch MNIST model")
+    return scratch(reason)

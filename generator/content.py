@@ -1,0 +1,141 @@
+"""Reading the report: Markdown pages with Jekyll-style front matter, figure references
+and experiment parameter overrides, each remembered with its file and line for errors.
+
+Front matter (YAML between ``---`` lines)::
+
+    layout: project            # templates/project.html
+    title: Fun with Diffusion Models
+    permalink: /cs180proj5/
+    experiments:               # optional overrides, checked against each Params
+      forward_process:
+        t: [250, 500, 750]
+
+A figure is a line of its own::
+
+    ![Caption text, also the alt text](exp:forward_process/noisy)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import BuildError
+
+FIGURE = re.compile(r"^\s*!\[(?P<caption>[^\]]*)\]\(exp:(?P<exp>[\w-]+)/(?P<artifact>[\w.-]+)\)\s*$")
+ANY_REF = re.compile(r"\(exp:[^)]*\)")
+
+
+@dataclass
+class FigureRef:
+    experiment: str
+    artifact: str
+    caption: str
+    where: str          # "content/index.md:42"
+    number: int = 0
+
+
+@dataclass
+class Page:
+    path: Path
+    rel: str
+    meta: dict
+    body_lines: list[str]           # the body, figure lines replaced by placeholders
+    body_start: int                 # line number of the first body line
+    figures: list[FigureRef] = field(default_factory=list)
+    overrides: dict = field(default_factory=dict)
+    override_lines: dict = field(default_factory=dict)   # (experiment, param|None) -> "file:line"
+
+
+def _split_front_matter(text: str, rel: str) -> tuple[str, list[str], int]:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise BuildError("no front matter: the file must start with a '---' line, then YAML (layout, title, "
+                         "permalink), then '---'", f"{rel}:1")
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "\n".join(lines[1:i]), lines[i + 1:], i + 2
+    raise BuildError("front matter is not closed: add a '---' line after the YAML", f"{rel}:1")
+
+
+def _override_lines(node, rel: str) -> dict:
+    """(experiment, param) -> 'file:line' from the composed YAML node of the front matter."""
+    out = {}
+    if not isinstance(node, yaml.MappingNode):
+        return out
+    for k, v in node.value:
+        if k.value != "experiments" or not isinstance(v, yaml.MappingNode):
+            continue
+        for ek, ev in v.value:
+            out[(ek.value, None)] = f"{rel}:{ek.start_mark.line + 2}"
+            if isinstance(ev, yaml.MappingNode):
+                for pk, _ in ev.value:
+                    out[(ek.value, pk.value)] = f"{rel}:{pk.start_mark.line + 2}"
+    return out
+
+
+def read_page(path: Path, root: Path) -> Page:
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    fm, body, body_start = _split_front_matter(path.read_text(encoding="utf-8"), rel)
+    try:
+        meta = yaml.safe_load(fm) or {}
+        node = yaml.compose(fm)
+    except yaml.MarkedYAMLError as e:
+        line = (e.problem_mark.line + 2) if e.problem_mark else 1
+        raise BuildError(f"malformed front matter: {e.problem}. Fix the YAML", f"{rel}:{line}") from None
+    if not isinstance(meta, dict):
+        raise BuildError("front matter must be a YAML mapping (key: value lines)", f"{rel}:2")
+    for key in ("layout", "title", "permalink"):
+        if key not in meta:
+            raise BuildError(f"front matter lacks '{key}'. Fix: add '{key}: ...'", f"{rel}:1")
+    overrides = meta.get("experiments") or {}
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise BuildError("'experiments' must map experiment names to {param: value}", f"{rel}:1")
+    page = Page(path, rel, meta, [], body_start, overrides=overrides,
+                override_lines=_override_lines(node, rel))
+    for i, line in enumerate(body):
+        where = f"{rel}:{body_start + i}"
+        m = FIGURE.match(line)
+        if m:
+            page.figures.append(FigureRef(m["exp"], m["artifact"], m["caption"].strip(), where))
+            page.body_lines.append(f"\n<!--FIGURE:{len(page.figures) - 1}-->\n")
+        else:
+            if ANY_REF.search(line) and "exp:" in line:
+                raise BuildError("a figure reference must stand alone on its line as "
+                                 "![caption](exp:experiment/artifact)", where)
+            page.body_lines.append(line)
+    return page
+
+
+def gather(content_dir: Path, root: Path) -> list[Page]:
+    pages = [read_page(p, root) for p in sorted(content_dir.glob("*.md"))]
+    if not pages:
+        raise BuildError(f"no Markdown pages in {content_dir}. Fix: add content/index.md", str(content_dir))
+    return pages
+
+
+def check_references(pages: list[Page], experiments: dict) -> None:
+    """Every figure names a known experiment and one of its declared artifacts (before anything runs)."""
+    n = 0
+    for page in pages:
+        for fig in page.figures:
+            if fig.experiment not in experiments:
+                raise BuildError(f"unknown experiment '{fig.experiment}'. Fix: use one of "
+                                 f"{', '.join(sorted(experiments))}", fig.where)
+            arts = experiments[fig.experiment].artifacts
+            if fig.artifact not in arts:
+                raise BuildError(f"experiment '{fig.experiment}' has no artifact '{fig.artifact}'. Fix: use one "
+                                 f"of {', '.join(arts)}", fig.where)
+            n += 1
+            fig.number = n
+
+
+def merged_overrides(pages: list[Page]) -> tuple[dict, dict]:
+    overrides, lines = {}, {}
+    for page in pages:
+        for exp, params in page.overrides.items():
+            overrides.setdefault(exp, {}).update(params)
+        lines.update(page.override_lines)
+    return overrides, lines

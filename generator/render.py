@@ -1,0 +1,143 @@
+"""Markdown + Jinja2 -> site/. Nothing here runs an experiment.
+
+Every URL is relative (the site works under /repo/ and from file://), artifacts
+are copied under content-hashed names, math becomes MathML on the server (no
+CDN), and the new site is written to a temporary folder that replaces site/
+only when complete, so a failed build leaves the previous site intact.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import jinja2
+import markdown
+from latex2mathml.converter import convert as latex_to_mathml
+
+from .content import Page
+from .errors import BuildError
+
+MATH = re.compile(r"\$\$(?P<block>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$", re.S)
+PLACEHOLDER = re.compile(r"<p>zz(MATHBLOCK)(\d+)zz</p>|zz(MATH)(\d+)zz|<!--(FIGURE):(\d+)-->")
+
+
+def protect_math(text: str) -> tuple[str, list[str]]:
+    """Replace $$...$$ and $...$ by placeholders holding their MathML (Markdown must not see TeX)."""
+    rendered: list[str] = []
+
+    def sub(m: re.Match) -> str:
+        tex, display = (m["block"], "block") if m["block"] is not None else (m["inline"], "inline")
+        rendered.append(latex_to_mathml(tex.strip(), display=display))
+        # plain-word tokens: Markdown leaves them alone (an HTML comment would start an HTML block)
+        token = f"zzMATH{len(rendered) - 1}zz"
+        return f"\n\nzzMATHBLOCK{len(rendered) - 1}zz\n\n" if display == "block" else token
+
+    return MATH.sub(sub, text), rendered
+
+
+def page_output(permalink: str) -> PurePosixPath:
+    """'/cs180proj5/' -> cs180proj5/index.html ; '/about.html' -> about.html."""
+    p = permalink.strip("/")
+    if not p:
+        return PurePosixPath("index.html")
+    return PurePosixPath(p if p.endswith(".html") else f"{p}/index.html")
+
+
+def relative_root(out: PurePosixPath) -> str:
+    depth = len(out.parts) - 1
+    return "../" * depth if depth else "./"
+
+
+@dataclass
+class Asset:
+    """An artifact file published under a content-hashed name."""
+
+    source: Path
+    url: str  # relative to the site root: media/<hash>.<ext>
+
+
+class Renderer:
+    def __init__(self, templates: Path):
+        self.templates = templates
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates)), autoescape=jinja2.select_autoescape(["html"]),
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        self.env.filters["tojson_attr"] = lambda v: html.escape(json.dumps(v, sort_keys=True), quote=True)
+        self.assets: dict[str, Asset] = {}
+
+    def template(self, name: str, where: str):
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            raise BuildError(f"template '{name}' not found in {self.templates}. Fix: add it, or change the "
+                             "page's 'layout'", where) from None
+
+    def publish(self, path: Path, digest: str) -> str:
+        url = f"media/{digest[:16]}{path.suffix}"
+        self.assets[url] = Asset(path, url)
+        return url
+
+    def figure_html(self, fig, entry, root: str, macros) -> str:
+        art = entry.artifact(fig.artifact)
+        urls = {role: root + self.publish(entry.path / f, art["sha256"][f]) for role, f in art["files"].items()}
+        data = None
+        if art["kind"] in ("table", "metrics"):
+            data = json.loads((entry.path / art["files"]["main"]).read_text())
+        return macros.figure(fig=fig, kind=art["kind"], meta=art["meta"], urls=urls, data=data)
+
+    def render_page(self, page: Page, entries: dict, context: dict) -> tuple[PurePosixPath, str]:
+        out = page_output(str(page.meta["permalink"]))
+        root = relative_root(out)
+        layout = self.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
+        macros = self.template("figures.html", page.rel).module
+        text, maths = protect_math("\n".join(page.body_lines))
+        body = markdown.markdown(text, extensions=["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists"],
+                                 output_format="html")
+
+        def fill(m: re.Match) -> str:
+            kind = m[1] or m[3] or m[5]
+            i = int(m[2] or m[4] or m[6])
+            if kind.startswith("MATH"):
+                return maths[i]
+            fig = page.figures[i]
+            return self.figure_html(fig, entries[fig.experiment], root, macros)
+
+        body = PLACEHOLDER.sub(fill, body)
+        body = re.sub(r"<p>\s*(<figure\b.*?</figure>)\s*</p>", r"\1", body, flags=re.S)
+        html_text = layout.render(page=page.meta, content=body, root=root, **context)
+        return out, html_text
+
+    def render_template(self, name: str, out: str, **context) -> tuple[PurePosixPath, str]:
+        p = PurePosixPath(out)
+        return p, self.template(name, name).render(root=relative_root(p), **context)
+
+
+def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str, Asset], static: Path) -> None:
+    """Write everything to a sibling temporary folder, then swap it in for site/."""
+    tmp = site_dir.parent / f".site-tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        for rel, text in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        for asset in assets.values():
+            dest = tmp / asset.url
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(asset.source, dest)
+        shutil.copytree(static, tmp / "assets")
+        (tmp / ".nojekyll").write_text("")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = site_dir.parent / f".site-old-{os.getpid()}"
+    if site_dir.exists():
+        os.replace(site_dir, old)
+    os.replace(tmp, site_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,81 @@
+// Trajectory viewer, before/after comparison and lightbox. The page reads fully without this
+// script: trajectories are then animated WebP images and comparisons two images.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function trajectory(box) {
+    const n = +box.dataset.frames, fw = +box.dataset.frameWidth, fh = +box.dataset.frameHeight;
+    const labels = JSON.parse(box.dataset.labels), fps = +box.dataset.fps || 8;
+    const sprite = new Image();
+    const canvas = document.createElement("canvas");
+    canvas.width = fw; canvas.height = fh;
+    canvas.className = "pixelated";
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", box.querySelector("img").alt);
+    const ctx = canvas.getContext("2d");
+    const controls = document.createElement("div");
+    controls.className = "traj-controls";
+    const play = document.createElement("button");
+    play.type = "button"; play.textContent = "▶ play";
+    const range = document.createElement("input");
+    range.type = "range"; range.min = 0; range.max = n - 1; range.step = 1; range.value = 0;
+    range.setAttribute("aria-label", "denoising step (arrow keys move one step)");
+    const out = document.createElement("output");
+    controls.append(play, range, out);
+    let timer = null;
+
+    function draw(i) {
+      range.value = i;
+      out.textContent = labels[i] + "  (" + (i + 1) + "/" + n + ")";
+      range.setAttribute("aria-valuetext", labels[i]);
+      canvas.dataset.frame = i;
+      if (!sprite.complete) return;
+      ctx.imageSmoothingEnabled = false;
+      ctx.clearRect(0, 0, fw, fh);
+      ctx.drawImage(sprite, i * fw, 0, fw, fh, 0, 0, fw, fh);
+    }
+    function stop() { clearInterval(timer); timer = null; play.textContent = "▶ play"; }
+    play.addEventListener("click", function () {
+      if (timer) return stop();
+      if (+range.value >= n - 1) draw(0);
+      play.textContent = "❚❚ pause";
+      timer = setInterval(function () {
+        const i = +range.value + 1;
+        if (i >= n) return stop();
+        draw(i);
+      }, 1000 / fps);
+    });
+    range.addEventListener("input", function () { stop(); draw(+range.value); });
+    sprite.addEventListener("load", function () { draw(+range.value); });
+    sprite.src = box.dataset.sprite;
+    box.querySelector("img").hidden = true;
+    box.append(canvas, controls);
+    draw(0);
+  }
+
+  function compare(box) {
+    const range = box.querySelector(".compare-range");
+    const set = function () { box.style.setProperty("--reveal", range.value + "%"); };
+    range.addEventListener("input", set);
+    set();
+  }
+
+  function lightbox() {
+    const dialog = document.querySelector("dialog.lightbox");
+    if (!dialog || !dialog.showModal) return;
+    const big = dialog.querySelector("img");
+    document.addEventListener("click", function (e) {
+      const img = e.target.closest("img[data-zoom]");
+      if (!img) return;
+      big.src = img.currentSrc || img.src;
+      big.alt = img.alt;
+      dialog.showModal();
+    });
+    dialog.addEventListener("click", function (e) { if (e.target === dialog) dialog.close(); });
+  }
+
+  document.querySelectorAll("[data-trajectory]").forEach(trajectory);
+  document.querySelectorAll("[data-compare]").forEach(compare);
+  lightbox();
+})();
