@@ -6,10 +6,19 @@ import torch
 from .schedule import abar_at
 
 
+def _coef(c: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """A scalar coefficient, computed in the table's precision, cast to the image's dtype.
+
+    The tensor arithmetic then runs in x's dtype in the same order as diffusers,
+    which is what makes the fp32 comparison with IFPipeline exact to 1e-5.
+    """
+    return c.to(device=x.device, dtype=x.dtype)
+
+
 def q_sample(x0: torch.Tensor, t: int, abar: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     """x_t = sqrt(abar[t]) x0 + sqrt(1 - abar[t]) eps   (DDPM eq. 4). t = -1 returns x0."""
-    a = abar_at(abar, t).to(x0.device)
-    return (a.sqrt() * x0.double() + (1 - a).sqrt() * noise.double()).to(x0.dtype)
+    a = abar_at(abar, t)
+    return _coef(a.sqrt(), x0) * x0 + _coef((1 - a).sqrt(), x0) * noise.to(x0.dtype)
 
 
 def forward(x0: torch.Tensor, t: int, abar: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -20,5 +29,5 @@ def forward(x0: torch.Tensor, t: int, abar: torch.Tensor, generator: torch.Gener
 
 def predict_start_from_noise(x_t: torch.Tensor, t: int, abar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """x0_hat = (x_t - sqrt(1 - abar[t]) eps_hat) / sqrt(abar[t])   (DDPM eq. 15)."""
-    a = abar_at(abar, t).to(x_t.device)
-    return ((x_t.double() - (1 - a).sqrt() * eps.double()) / a.sqrt()).to(x_t.dtype)
+    a = abar_at(abar, t)
+    return (x_t - _coef((1 - a).sqrt(), x_t) * eps.to(x_t.dtype)) / _coef(a.sqrt(), x_t)

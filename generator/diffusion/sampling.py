@@ -116,7 +116,7 @@ def denoise(
         pred = eps_fn(x, t)
         x0_hat = clamp_x0(predict_start_from_noise(x, t, abar, pred.eps))
         traj.record(t, x, x0_hat)
-        abar_t, abar_prev = abar_at(abar, t).to(x.device), abar_at(abar, t_prev).to(x.device)
+        abar_t, abar_prev = abar_at(abar, t).to(x.device), abar_at(abar, t_prev).to(x.device, abar.dtype)
         x_next = strided_mean(x, x0_hat, abar_t, abar_prev)
         if t > 0:
             z = torch.randn(pred.eps.shape, generator=generator, device=generator.device, dtype=pred.eps.dtype)

@@ -119,7 +119,7 @@ class DeepFloydBackend:
         self.embeddings = embeddings
         sched = stage1.scheduler
         self.T = sched.config.num_train_timesteps
-        self.abar = sched.alphas_cumprod.double()
+        self.abar = sched.alphas_cumprod  # the scheduler's own float32 table, as IFPipeline uses it
         size = stage1.unet.config.sample_size
         self.image_shape = (stage1.unet.config.in_channels, size, size)
         self.device = stage1.unet.device

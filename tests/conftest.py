@@ -1,0 +1,15 @@
+"""Shared test setup: one torch thread (tiny models are faster so on a shared 2-core box), offline hub."""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def gen():
+    return torch.Generator().manual_seed(0)
