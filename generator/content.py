@@ -84,7 +84,9 @@ def read_page(path: Path, root: Path) -> Page:
         node = yaml.compose(fm)
     except yaml.MarkedYAMLError as e:
         line = (e.problem_mark.line + 2) if e.problem_mark else 1
-        raise BuildError(f"malformed front matter: {e.problem}. Fix the YAML", f"{rel}:{line}") from None
+        context = f" ({e.context} on line {e.context_mark.line + 2})" if e.context_mark else ""
+        raise BuildError(f"malformed front matter: {e.problem}{context}. Fix the YAML there",
+                         f"{rel}:{line}") from None
     if not isinstance(meta, dict):
         raise BuildError("front matter must be a YAML mapping (key: value lines)", f"{rel}:2")
     for key in ("layout", "title", "permalink"):

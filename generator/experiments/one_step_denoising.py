@@ -16,7 +16,10 @@ ARTIFACTS = {"estimates": "image", "compare": "comparison"}
 @dataclass
 class Params:
     t: list[int] = field(default_factory=lambda: [250, 500, 750])
-    image: str = "test"
+    image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
+
+    def input_files(self) -> list[str]:
+        return [self.image[5:]] if self.image.startswith("file:") else []
     prompt: str = "a high quality photo"
 
 

@@ -1,0 +1,247 @@
+"""The build end to end on a tiny configuration: cache keys, frozen mode, errors, rendering."""
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import cache, cli
+
+PAGE = """---
+layout: project
+title: Tiny report
+permalink: /tiny/
+experiments:
+  train_class_ddpm: {{epochs: 1, D: 4, T: 30, batch_size: 4000, keep_epochs: [1]}}
+  forward_process: {{t: {t}}}
+---
+
+# Intro {{#intro}}
+
+The forward process is $x_t = \\sqrt{{\\bar\\alpha_t}} x_0 + \\sqrt{{1 - \\bar\\alpha_t}}\\, \\epsilon$.
+
+![Noisy versions of the test image.](exp:forward_process/noisy)
+
+[Back to the intro](#intro)
+"""
+
+
+def write_page(folder: Path, t="[250, 500]", text=None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.md").write_text(text if text is not None else PAGE.format(t=t))
+    return folder
+
+
+def build(proj: Path, *extra: str, capsys=None) -> tuple[int, str, str]:
+    code = cli.main(["--content", str(proj / "content"), "--cache", str(proj / "cache"), "--site",
+                     str(proj / "site"), *extra])
+    out, err = capsys.readouterr() if capsys else ("", "")
+    return code, out, err
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    if folder.exists():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def golden(tmp_path_factory) -> Path:
+    """One real build of the tiny report; tests copy it."""
+    proj = tmp_path_factory.mktemp("golden")
+    write_page(proj / "content")
+    code, _, _ = build(proj)
+    assert code == 0
+    return proj
+
+
+@pytest.fixture
+def proj(golden, tmp_path) -> Path:
+    for name in ("content", "cache", "site"):
+        shutil.copytree(golden / name, tmp_path / name)
+    return tmp_path
+
+
+def test_second_build_runs_nothing_and_frozen_renders(proj, capsys):
+    code, out, _ = build(proj, "--frozen", capsys=capsys)
+    assert code == 0 and "computed" not in out
+    assert (proj / "site" / "tiny" / "index.html").exists()
+
+
+def test_frozen_on_empty_cache_names_each_missing_result(proj, capsys):
+    shutil.rmtree(proj / "cache")
+    code, _, err = build(proj, "--frozen", capsys=capsys)
+    assert code == 2
+    assert "forward_process: missing (not in cache)" in err and "train_class_ddpm: missing" in err
+    assert not (proj / "cache").exists() or not any((proj / "cache").rglob("manifest.json"))
+
+
+def test_explain_gives_reasons(proj, capsys):
+    write_page(proj / "content", t="[250, 750]")
+    code, out, _ = build(proj, "--explain", capsys=capsys)
+    assert code == 0
+    assert "param t: [250, 500] -> [250, 750]" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("train_class_ddpm"))
+    assert "fresh" in line
+
+
+def test_each_key_ingredient_changes_the_key_and_provenance_does_not(proj):
+    from generator import registry
+    from generator.execute import Environment, Options, plan
+
+    exps = registry.discover()
+    store = cache.Store(proj / "cache")
+    ov = {"train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1]}}
+
+    def key(seed=180, t=(250, 500), name="forward_process"):
+        nodes = plan(exps, ov | {"forward_process": {"t": list(t)}}, Environment(Options(seed=seed)), store,
+                     roots=["forward_process"])
+        return {n.name: n for n in nodes}[name]
+
+    base = key()
+    assert base.status == "fresh"
+    assert key(t=(250, 600)).key != base.key                       # params
+    assert key(seed=1).key != base.key                               # seed
+    assert key(seed=1, name="train_class_ddpm").key != key(name="train_class_ddpm").key
+    ing = base.ingredients
+    for k, changed in [("sources", {**ing["sources"], "generator/diffusion/forward.py": "0" * 64}),
+                       ("inputs", {"content/images/x.png": "1" * 64}),
+                       ("upstream", {"train_class_ddpm": "2" * 64}),
+                       ("backend", "deepfloyd:other")]:
+        assert cache.key_of({**ing, k: changed}) != base.key, k
+    assert cache.explain_change(ing, {**ing, "sources": {**ing["sources"],
+                                "generator/diffusion/forward.py": "0"}}) == ["generator/diffusion/forward.py changed"]
+    assert cache.explain_change(ing, {**ing, "upstream": {"train_class_ddpm": "x"}}) == [
+        "upstream train_class_ddpm changed"]
+    assert cache.explain_change(ing, {**ing, "inputs": {"content/images/x.png": "y"}}) == [
+        "input content/images/x.png added"]
+    # provenance is stored beside the ingredients, never hashed
+    man = json.loads((base.entry.path / "manifest.json").read_text())
+    assert set(man["provenance"]) >= {"commit", "dirty", "device", "versions", "seconds", "date"}
+    assert cache.key_of(man["ingredients"]) == base.key
+
+
+def test_source_closure_follows_imports_but_not_the_renderer():
+    files = cache.source_closure("generator.experiments.forward_process")
+    assert "generator/diffusion/forward.py" in files and "generator/diffusion/schedule.py" in files
+    assert "generator/experiments/_parta.py" in files and "generator/data/images.py" in files
+    assert not any(f.endswith(("render.py", "cli.py", "cache.py")) for f in files)
+
+
+def test_changed_template_reruns_no_experiment(proj, capsys):
+    shutil.copytree(Path(cli.ROOT) / "templates", proj / "templates")
+    layout = proj / "templates" / "project.html"
+    layout.write_text(layout.read_text().replace("<footer>", "<footer data-changed>"))
+    code, out, _ = build(proj, "--frozen", "--templates", str(proj / "templates"), capsys=capsys)
+    assert code == 0 and "data-changed" in (proj / "site" / "tiny" / "index.html").read_text()
+
+
+def test_crash_in_the_middle_of_a_write_leaves_no_entry(tmp_path):
+    store = cache.Store(tmp_path)
+
+    def save(folder: Path) -> dict:
+        (folder / "half.png").write_bytes(b"\x89PNG half")
+        raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError):
+        store.write("exp", "ab" * 32, {}, {"date": "now"}, save)
+    assert list((tmp_path / "exp").iterdir()) == []
+    assert store.load("exp", "ab" * 32) is None
+
+
+def test_corrupt_entry_is_detected_reported_and_recomputed(proj, capsys):
+    png = next((proj / "cache" / "forward_process").rglob("noisy.png"))
+    png.write_bytes(png.read_bytes()[:-10] + b"corrupted!")
+    code, _, err = build(proj, "--frozen", capsys=capsys)
+    assert code == 2 and "corrupt entry" in err and "content hash mismatch" in err
+    code, out, _ = build(proj, capsys=capsys)
+    assert code == 0 and re.search(r"forward_process\s+computed", out)
+
+
+def test_gc_removes_unreferenced_entries(proj, capsys):
+    write_page(proj / "content", t="[100]")
+    assert build(proj, capsys=capsys)[0] == 0
+    assert len(list((proj / "cache" / "forward_process").iterdir())) == 2
+    code, out, _ = build(proj, "--gc", capsys=capsys)
+    assert code == 0 and "removed 1" in out
+    assert len(list((proj / "cache" / "forward_process").iterdir())) == 1
+
+
+def test_renderer_relative_links_math_and_hashed_assets(proj):
+    html = (proj / "site" / "tiny" / "index.html").read_text()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls and all(not u.startswith(("/", "http:", "https:")) for u in urls), urls
+    assert "<math" in html and "$" not in html.split("<main>")[1]
+    media = [u for u in urls if "media/" in u]
+    assert media and all(re.fullmatch(r"\.\./media/[0-9a-f]{16}\.\w+", u) for u in media)
+    for u in urls:
+        if not u.startswith(("#", "data:")):
+            assert (proj / "site" / "tiny" / u.split("#")[0]).resolve().exists(), u
+    assert 'alt="Noisy versions of the test image."' in html
+
+
+def test_two_builds_are_byte_identical(proj, capsys):
+    assert build(proj, "--frozen", capsys=capsys)[0] == 0
+    first = tree_digest(proj / "site")
+    shutil.rmtree(proj / "site")
+    assert build(proj, "--frozen", capsys=capsys)[0] == 0
+    assert tree_digest(proj / "site") == first
+
+
+BAD_PAGES = {
+    "malformed front matter": ("---\nlayout: project\ntitle: [unclosed\npermalink: /x/\n---\n",
+                               "index.md:4: malformed front matter: expected ',' or ']', but got ':' (while parsing a "
+                               "flow sequence on line 3)"),
+    "unknown experiment": (PAGE.format(t="[250]").replace("exp:forward_process/noisy", "exp:nope/noisy"),
+                           "index.md:14"),
+    "unknown artifact": (PAGE.format(t="[250]").replace("forward_process/noisy", "forward_process/nope"),
+                         "index.md:14"),
+    "unknown parameter": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
+                                                         "forward_process: {tt: [250]}"), "index.md:7"),
+    "mistyped parameter": (PAGE.format(t="'late'"), "index.md:7"),
+    "missing input file": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
+                                                          "forward_process: {image: 'file:content/images/nope.png'}"),
+                           "index.md:7"),
+    "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PAGES))
+def test_bad_input_is_one_clear_line_and_changes_nothing(proj, capsys, case):
+    text, where = BAD_PAGES[case]
+    before = tree_digest(proj / "site"), tree_digest(proj / "cache")
+    write_page(proj / "content", text=text)
+    code, _, err = build(proj, capsys=capsys)
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1, err
+    assert where in lines[0] and "Fix" in lines[0], lines[0]
+    assert (tree_digest(proj / "site"), tree_digest(proj / "cache")) == before
+
+
+def test_cycle_in_the_upstream_graph_is_an_error(proj, capsys, monkeypatch):
+    import types
+    from dataclasses import dataclass
+
+    from generator import registry
+
+    def fake(name, upstream):
+        @dataclass
+        class Params:
+            pass
+
+        m = types.ModuleType(f"generator.experiments.{name}")
+        m.__file__ = f"{name}.py"
+        m.Params, m.UPSTREAM, m.ARTIFACTS, m.run = Params, upstream, {"noisy": "image"}, None
+        return registry.Experiment(name, m)
+
+    exps = {"forward_process": fake("forward_process", ("a",)), "a": fake("a", ("b",)), "b": fake("b", ("a",))}
+    monkeypatch.setattr(registry, "discover", lambda: exps)
+    write_page(proj / "content", text=PAGE.format(t="[250]").split("experiments:")[0] + "---\n\n"
+               "![x](exp:forward_process/noisy)\n")
+    code, _, err = build(proj, capsys=capsys)
+    assert code == 2 and "cycle in the upstream graph: a -> b -> a" in err
