@@ -23,7 +23,8 @@ class Params:
         ("a handwritten 8", "a handwritten 3"),
         ("a handwritten 0", "a handwritten 7"),
     ])
-    gamma: float = 7.0
+    gamma: float = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
+    candidates: int = 4    # samples per pair, all drawn from the one seeded generator
     kernel_at_64: int = 33     # SPEC: Gaussian kernel 33, sigma 2 at 64 px; both scale with the image
     sigma_at_64: float = 2.0
 
@@ -34,14 +35,15 @@ def run(p: Params, ctx) -> dict:
     rows, labels, trajs, finals = [], [], [], []
     for low, high in ctx.progress(p.pairs, desc="hybrids"):
         g = ctx.generator()
-        x = noise_like(torch.zeros(1, *b.image_shape, device=b.device), g)
+        x = noise_like(torch.zeros(p.candidates, *b.image_shape, device=b.device), g)
         eps_fn = hybrid(eps_for(b, low, p.gamma), eps_for(b, high, p.gamma), size, sigma)
         y, tr = denoise(eps_fn, x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
         far = lowpass(y, 2 * size + 1, 2 * sigma)  # what a viewer far away sees
-        rows.append(show(b, y) + show(b, far))
-        labels.append(f"low: {caption(b, low)}; high: {caption(b, high)}")
+        rows += [show(b, y), show(b, far)]
+        labels += [f"close up (high: {caption(b, high)})", f"from afar (low: {caption(b, low)})"]
         trajs.append((tr, 0))
         finals.append(y[0])
-    note = f"Gaussian kernel {size}, sigma {sigma:.2f} px. CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
-    return {"hybrids": media.Grid(rows, labels, ["hybrid (close up)", "blurred (from afar)"], note=note),
+    note = (f"Gaussian kernel {size}, sigma {sigma:.2f} px; 'from afar' is blurred twice as much. CFG scale "
+            f"{p.gamma}, seed {ctx.seed}, {p.candidates} candidates each. {backend_note(b)}")
+    return {"hybrids": media.Grid(rows, labels, [f"candidate {i + 1}" for i in range(p.candidates)], note=note),
             "trajectory": panel(trajs, finals, b, [f"hybrid {i + 1}" for i in range(len(rows))], note=note)}

@@ -43,9 +43,17 @@ SCRATCH_UPSTREAM = ("train_class_ddpm",)
 DEEPFLOYD_UPSTREAM = ("prompt_embeddings",)
 
 
+def _code_digest(module: str) -> str:
+    """The backend's own code is part of its identity: a changed prompt mapping or variance rule
+    must make every Part A result stale (its weights enter through the upstream keys)."""
+    from ..cache import key_of, source_closure
+
+    return key_of(source_closure(module))[:16]
+
+
 def scratch(reason: str) -> BackendChoice:
-    return BackendChoice("scratch", "scratch:ClassConditionalUNet(final epoch)", SCRATCH_UPSTREAM, reason,
-                         _make_scratch)
+    ident = f"scratch:ClassConditionalUNet(final epoch),code={_code_digest('generator.models.scratch_backend')}"
+    return BackendChoice("scratch", ident, SCRATCH_UPSTREAM, reason, _make_scratch)
 
 
 def choose(choice: str, device: str) -> BackendChoice:
@@ -57,7 +65,7 @@ def choose(choice: str, device: str) -> BackendChoice:
     missing = [r for r, v in revs.items() if v is None]
     has_cuda = torch.cuda.is_available() and device.startswith("cuda")
     if not missing and has_cuda:
-        ident = ",".join(f"{r}@{v}" for r, v in revs.items())
+        ident = ",".join(f"{r}@{v}" for r, v in revs.items()) + f",code={_code_digest('generator.models.deepfloyd')}"
         return BackendChoice("deepfloyd", ident, DEEPFLOYD_UPSTREAM, "DeepFloyd IF weights and a CUDA GPU found",
                              _make_deepfloyd)
     why = []

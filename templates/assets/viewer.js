@@ -62,9 +62,17 @@
   }
 
   function lightbox() {
-    const dialog = document.querySelector("dialog.lightbox");
-    if (!dialog || !dialog.showModal) return;
-    const big = dialog.querySelector("img");
+    const dialog = document.createElement("dialog");
+    if (!dialog.showModal) return;
+    dialog.className = "lightbox";
+    dialog.setAttribute("aria-label", "Enlarged image");
+    const close = document.createElement("button");
+    close.type = "button"; close.className = "close"; close.textContent = "×";
+    close.setAttribute("aria-label", "Close");
+    close.addEventListener("click", function () { dialog.close(); });
+    const big = document.createElement("img");
+    dialog.append(close, big);
+    document.body.append(dialog);
     document.addEventListener("click", function (e) {
       const img = e.target.closest("img[data-zoom]");
       if (!img) return;

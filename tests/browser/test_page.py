@@ -1,0 +1,126 @@
+"""The page in a real browser: Debian's Chromium driven by Playwright, the site served under /repo/."""
+import os
+from pathlib import Path
+
+import pytest
+
+from ..site_fixture import SubPathHandler, server, site  # noqa: F401  (fixtures)
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_report(browser, server, **context):  # noqa: F811
+    ctx = browser.new_context(**context)
+    page = ctx.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "cs180proj5/", wait_until="networkidle")
+    return ctx, page, errors
+
+
+def load_all_images(page):
+    page.evaluate("""async () => {
+        const imgs = [...document.images];
+        imgs.forEach(i => i.loading = 'eager');
+        await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
+    }""")
+
+
+def test_every_image_loads_without_404_or_console_error(browser, server):  # noqa: F811
+    SubPathHandler.missing.clear()
+    ctx, page, errors = open_report(browser, server)
+    load_all_images(page)
+    broken = page.evaluate("[...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+    sprites = page.evaluate("[...document.querySelectorAll('[data-trajectory] canvas')].length")
+    assert page.evaluate("document.images.length") > 40
+    assert broken == [] and SubPathHandler.missing == [] and errors == []
+    assert sprites == page.evaluate("document.querySelectorAll('[data-trajectory]').length") > 10
+    ctx.close()
+
+
+def test_table_of_contents_scrolls_to_each_section(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server)
+    links = page.evaluate("[...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href'))")
+    assert len(links) == 15
+    for href in (links[0], links[6], links[-2]):
+        page.click(f"nav.toc a[href='{href}']")
+        page.wait_for_timeout(600)
+        top = page.evaluate(f"document.querySelector('{href}').getBoundingClientRect().top")
+        assert abs(top) < 40, (href, top)
+    ctx.close()
+
+
+def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server)
+    viewer = page.locator("[data-trajectory]").first
+    viewer.scroll_into_view_if_needed()
+    slider = viewer.locator("input[type=range]")
+    label = viewer.locator("output")
+    before = (viewer.locator("canvas").get_attribute("data-frame"), label.inner_text())
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    after = (viewer.locator("canvas").get_attribute("data-frame"), label.inner_text())
+    assert before[0] == "0" and after[0] == "3" and before[1] != after[1]
+    page.keyboard.press("End")
+    frames = int(viewer.get_attribute("data-frames"))
+    assert viewer.locator("canvas").get_attribute("data-frame") == str(frames - 1)
+    ctx.close()
+
+
+def test_comparison_slider_and_lightbox(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server)
+    comp = page.locator("[data-compare]").first
+    comp.scroll_into_view_if_needed()
+    comp.locator("input").fill("20")
+    assert comp.evaluate("e => e.style.getPropertyValue('--reveal')") == "20%"
+    img = page.locator("figure.fig-image img").first
+    img.scroll_into_view_if_needed()
+    img.click()
+    assert page.evaluate("document.querySelector('dialog.lightbox').open")
+    ctx.close()
+
+
+def test_readable_without_javascript(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server, java_script_enabled=False)
+    assert "Classifier Free Guidance" in page.inner_text("main")
+    anims = page.locator("[data-trajectory] img")
+    assert anims.count() > 10 and anims.first.is_visible()
+    ctx.close()
+
+
+def test_small_images_are_pixelated_and_dark_mode_follows_the_system(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server, color_scheme="dark")
+    rendering = page.evaluate("getComputedStyle(document.querySelector('img.pixelated')).imageRendering")
+    assert rendering == "pixelated"
+    bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert bg == "rgb(22, 24, 27)"
+    ctx.close()
+
+
+@pytest.mark.parametrize("name,width", [("desktop", 1280), ("phone", 390)])
+def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width):  # noqa: F811
+    ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
+    load_all_images(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"horizontal overflow of {overflow}px at {width}px"
+    out = Path(os.environ.get("SCREENSHOT_DIR", tmp_path)) / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
+    assert out.stat().st_size > 50_000
+    ctx.close()
