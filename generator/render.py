@@ -7,7 +7,6 @@ only when complete, so a failed build leaves the previous site intact.
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -67,7 +66,6 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)), autoescape=jinja2.select_autoescape(["html"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        self.env.filters["tojson_attr"] = lambda v: html.escape(json.dumps(v, sort_keys=True), quote=True)
         self.assets: dict[str, Asset] = {}
 
     def template(self, name: str, where: str):

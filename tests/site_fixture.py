@@ -1,6 +1,7 @@
 """The real site, built once per session from the committed cache with --frozen."""
 import functools
 import http.server
+import os
 import socketserver
 import threading
 from pathlib import Path
@@ -12,6 +13,9 @@ from generator import cli
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
+    """FWD_SITE=path checks an already built site instead (e.g. one built with other options)."""
+    if os.environ.get("FWD_SITE"):
+        return Path(os.environ["FWD_SITE"])
     out = tmp_path_factory.mktemp("site") / "site"
     code = cli.main(["--frozen", "--site", str(out)])
     assert code == 0, "python build.py --frozen failed: the committed cache is incomplete"

@@ -5,6 +5,8 @@ so the same code makes the DeepFloyd and the scratch pages.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 
 from .. import media
@@ -68,7 +70,21 @@ def panel(trajs, finals_model, backend, labels, note: str = "") -> media.Traject
     return media.TrajectoryPanel(items, [backend.to_image(f) for f in finals_model], labels, note=note)
 
 
-def sdedit_figures(p, ctx) -> dict:
+@dataclass
+class SDEditParams:
+    """Parameters of sections 7, 8 and 10; each section's module changes only its defaults."""
+
+    images: list[str] = field(default_factory=lambda: ["test", "own1", "own2"])  # roles or image specs
+    i_starts: list[int] = field(default_factory=lambda: [1, 3, 5, 7, 10, 20])
+    compare_i_start: int = 10  # the column shown in the before/after comparison
+    prompt: str = "a high quality photo"
+    gamma: float = 7.0
+
+    def input_files(self) -> list[str]:
+        return [s[5:] for s in self.images if s.startswith("file:")]
+
+
+def sdedit_figures(p: SDEditParams, ctx) -> dict:
     """Sections 7, 8 and 10: SDEdit of each image at every i_start, with CFG."""
     b = ctx.backend
     ts = timesteps(b)

@@ -24,7 +24,8 @@ class Params:
 
 
 def inference_timesteps(T: int, n: int) -> list[int]:
-    """n evenly spaced steps, as diffusers' "leading" spacing: [T - T/n, ..., T/n, 0]."""
+    """n evenly spaced steps, as diffusers' "leading" spacing: [T - T/n, ..., T/n, 0] (n <= T)."""
+    n = min(n, T)
     k = T // n
     return strided_timesteps(T, start=k * (n - 1), stride=k, T_ref=T)
 

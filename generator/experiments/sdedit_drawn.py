@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._parta import sdedit_figures
+from ._parta import SDEditParams, sdedit_figures
 
 SECTION = 8
 USES_BACKEND = True
@@ -11,15 +11,8 @@ ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory
 
 
 @dataclass
-class Params:
-    images: list[str] = field(default_factory=lambda: ["web", "drawn1", "drawn2"])  # roles or image specs
-    i_starts: list[int] = field(default_factory=lambda: [1, 3, 5, 7, 10, 20])
-    compare_i_start: int = 10
-    prompt: str = "a high quality photo"
-    gamma: float = 7.0
-
-    def input_files(self) -> list[str]:
-        return [s[5:] for s in self.images if s.startswith("file:")]
+class Params(SDEditParams):
+    images: list[str] = field(default_factory=lambda: ["web", "drawn1", "drawn2"])
 
 
 def run(p: Params, ctx) -> dict:

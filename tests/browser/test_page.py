@@ -45,7 +45,9 @@ def test_every_image_loads_without_404_or_console_error(browser, server):  # noq
     SubPathHandler.missing.clear()
     ctx, page, errors = open_report(browser, server)
     load_all_images(page)
-    broken = page.evaluate("[...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.src)")
+    # (the lightbox's own <img> has no source until it opens)
+    broken = page.evaluate("[...document.images].filter(i => !i.closest('dialog') && !(i.naturalWidth > 0))"
+                           ".map(i => i.src)")
     sprites = page.evaluate("[...document.querySelectorAll('[data-trajectory] canvas')].length")
     assert page.evaluate("document.images.length") > 40
     assert broken == [] and SubPathHandler.missing == [] and errors == []
@@ -54,7 +56,8 @@ def test_every_image_loads_without_404_or_console_error(browser, server):  # noq
 
 
 def test_table_of_contents_scrolls_to_each_section(browser, server):  # noqa: F811
-    ctx, page, _ = open_report(browser, server)
+    ctx, page, _ = open_report(browser, server, reduced_motion="reduce")
+    load_all_images(page)
     links = page.evaluate("[...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href'))")
     assert len(links) == 15
     for href in (links[0], links[6], links[-2]):
@@ -67,7 +70,8 @@ def test_table_of_contents_scrolls_to_each_section(browser, server):  # noqa: F8
 
 def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
     ctx, page, _ = open_report(browser, server)
-    viewer = page.locator("[data-trajectory]").first
+    index = page.evaluate("[...document.querySelectorAll('[data-trajectory]')].findIndex(e => +e.dataset.frames >= 5)")
+    viewer = page.locator("[data-trajectory]").nth(index)
     viewer.scroll_into_view_if_needed()
     slider = viewer.locator("input[type=range]")
     label = viewer.locator("output")
@@ -106,7 +110,7 @@ def test_readable_without_javascript(browser, server):  # noqa: F811
 
 def test_small_images_are_pixelated_and_dark_mode_follows_the_system(browser, server):  # noqa: F811
     ctx, page, _ = open_report(browser, server, color_scheme="dark")
-    rendering = page.evaluate("getComputedStyle(document.querySelector('img.pixelated')).imageRendering")
+    rendering = page.evaluate("getComputedStyle(document.querySelector('figure img.pixelated')).imageRendering")
     assert rendering == "pixelated"
     bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert bg == "rgb(22, 24, 27)"
