@@ -5,7 +5,7 @@
 * ``digit:N``: the digit N written with clean pen strokes, centred as MNIST digits are;
 * ``scribble:N``: the digit N drawn roughly: wobbly, uneven strokes (a "hand-drawn" input);
 * ``font:N``: the digit N set in a typeface, a "web image" of a digit;
-* ``mnist:N``: the first digit N of the held-out MNIST test split;
+* ``mnist:N`` or ``mnist:N:K``: the first (or K-th, from 0) digit N of the held-out MNIST test split;
 * ``file:PATH``: the user's own image, e.g. ``file:content/images/me.png``.
 
 ``load(spec, size, channels)`` returns a (C, size, size) float tensor in [0, 1].
@@ -122,13 +122,15 @@ def photo(name: str) -> Image.Image:
     return _square(img.convert("RGB"))
 
 
-def load(spec: str, size: int, channels: int, mnist_test: Optional[Callable[[int], torch.Tensor]] = None) -> torch.Tensor:
+def load(spec: str, size: int, channels: int,
+         mnist_test: Optional[Callable[[int, int], torch.Tensor]] = None) -> torch.Tensor:
     """(channels, size, size) in [0, 1] for an image spec (see the module doc)."""
     kind, _, arg = spec.partition(":")
     if kind == "mnist":
         if mnist_test is None:
             raise ValueError(f"image '{spec}' needs the MNIST test split")
-        x = mnist_test(int(arg))  # (1, 28, 28)
+        n, _, k = arg.partition(":")
+        x = mnist_test(int(n), int(k or 0))  # (1, 28, 28)
         img = Image.fromarray((x[0].numpy() * 255).round().astype(np.uint8))
     elif kind == "photo":
         img = photo(arg)

@@ -40,8 +40,8 @@ def load_image(ctx, role_or_spec: str) -> torch.Tensor:
     if spec.startswith("mnist:"):
         data = ctx.mnist
 
-        def test_digit(n: int) -> torch.Tensor:
-            return data.test_x[(data.test_y == n).nonzero()[0, 0]]
+        def test_digit(n: int, k: int) -> torch.Tensor:
+            return data.test_x[(data.test_y == n).nonzero()[k, 0]]
     img = images.load(spec, h, c, test_digit)
     return b.from_image(img)[None]
 

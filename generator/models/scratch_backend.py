@@ -59,7 +59,7 @@ class ScratchBackend:
     image_shape = (1, 28, 28)
     model_label = "the class-conditioned MNIST UNet trained in section 14"
     # image roles of the report, as digits (see generator/data/images.py)
-    images = {"test": "mnist:7", "own1": "digit:2", "own2": "digit:5", "web": "font:4",
+    images = {"test": "mnist:7:1", "own1": "digit:2", "own2": "digit:5", "web": "font:4",
               "drawn1": "scribble:3", "drawn2": "scribble:8"}
 
     def __init__(self, state_dict: dict, D: int, T: int, beta_start: float, beta_end: float,
