@@ -62,14 +62,17 @@ def encode(fmt: str, frames: list[np.ndarray], fps: int) -> tuple[bytes, list[np
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", type=Path, default=Path("cache"))
+    ap.add_argument("--limit", type=int, default=0, help="measure only the first N trajectories")
     args = ap.parse_args()
     trajs = []
     for man in sorted(args.cache.glob("*/*/manifest.json")):
         m = json.loads(man.read_text())
         trajs += [(man.parent, a) for a in m["artifacts"].values() if a["kind"] == "trajectory"]
+    trajs = trajs[: args.limit or None]
     print(f"{len(trajs)} trajectories")
     rows = []
     for fmt in ("gif", "webp-lossless", "webp-lossy-q80", "mp4"):
+        print(f"  encoding {fmt} ...", flush=True)
         sizes, quality = [], []
         for entry, art in trajs:
             frames = frames_of(entry, art)
