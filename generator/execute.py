@@ -11,7 +11,7 @@ import datetime
 import functools
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -118,10 +118,6 @@ class Context:
         if self._backend is None:
             self._backend = self.env.backend_choice.make(self)
         return self._backend
-
-
-def _where(exp: Experiment, key: str, sources: dict) -> Optional[str]:
-    return sources.get((exp.name, key))
 
 
 def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: Environment,

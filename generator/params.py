@@ -72,5 +72,7 @@ def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda 
 
 
 def as_dict(params: Any) -> dict:
-    """JSON-ready dict of a params dataclass (tuples become lists)."""
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(params).items()}
+    """JSON-ready dict of a params dataclass: tuples become lists at every depth, as in the manifest."""
+    import json
+
+    return json.loads(json.dumps(dataclasses.asdict(params)))
