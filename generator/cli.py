@@ -76,7 +76,12 @@ def build(args: argparse.Namespace) -> int:
     backend = env.backend_choice
     print(f"Part A backend: {backend.name} ({backend.reason})")
     # 2. plan: keys and freshness of every experiment
-    roots = sorted({f.experiment for p in pages for f in p.figures} | set(overrides))
+    unknown = sorted((set(args.only) | set(args.force)) - set(experiments))
+    if unknown:
+        raise BuildError(f"unknown experiment(s) {', '.join(unknown)}. Fix: use one of "
+                         f"{', '.join(sorted(experiments))}", "--only/--force")
+    roots = sorted({f.experiment for p in pages for f in p.figures} | set(overrides) | set(args.only)
+                   | set(args.force))
     nodes = plan(experiments, overrides, env, store, lines, roots=roots)
     if args.explain:
         print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12]} for n in nodes],
@@ -88,10 +93,6 @@ def build(args: argparse.Namespace) -> int:
     # 3. execute what is missing or stale (only the --only closure when given)
     if args.only:
         by_name = {n.name: n for n in nodes}
-        unknown = sorted(set(args.only) - set(by_name))
-        if unknown:
-            raise BuildError(f"unknown experiment(s) {', '.join(unknown)}. Fix: use one of "
-                             f"{', '.join(sorted(by_name))}", "--only")
         wanted = set(registry.closure(args.only, lambda n: by_name[n].upstream))
         execute([n for n in nodes if n.name in wanted], env, store)
     else:

@@ -245,3 +245,11 @@ def test_cycle_in_the_upstream_graph_is_an_error(proj, capsys, monkeypatch):
                "![x](exp:forward_process/noisy)\n")
     code, _, err = build(proj, capsys=capsys)
     assert code == 2 and "cycle in the upstream graph: a -> b -> a" in err
+
+
+def test_only_runs_the_named_experiment_and_rejects_unknown_names(proj, capsys):
+    code, _, err = build(proj, "--only", "nope", capsys=capsys)
+    assert code == 2 and "unknown experiment(s) nope" in err
+    code, out, _ = build(proj, "--only", "forward_process", "--force", "forward_process", capsys=capsys)
+    assert code == 0 and re.search(r"forward_process\s+computed", out)
+    assert not re.search(r"train_class_ddpm\s+computed", out)
