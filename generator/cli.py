@@ -118,11 +118,11 @@ def render_site(pages, nodes, renderer, args, backend, rows) -> None:
     for page in pages:
         out, text = renderer.render_page(page, entries, {"build": seed_line, "summary_url": "build-summary/"})
         files[out] = text
+    report_url = str(page_output(str(pages[0].meta["permalink"])).parent) + "/"
     out, text = renderer.render_template("summary.html", "build-summary/index.html", rows=rows, build=seed_line,
-                                         report_url=str(page_output(str(pages[0].meta["permalink"])).parent) + "/")
+                                         report_url=report_url)
     files[out] = text
-    first = page_output(str(pages[0].meta["permalink"]))
-    out, text = renderer.render_template("redirect.html", "index.html", target=str(first.parent) + "/",
+    out, text = renderer.render_template("redirect.html", "index.html", target=report_url,
                                          title=pages[0].meta["title"])
     files.setdefault(out, text)
     write_site(args.site, files, renderer.assets, args.templates / "assets")

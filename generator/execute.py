@@ -18,7 +18,8 @@ from typing import Any, Optional
 import torch
 from tqdm import tqdm
 
-from . import artifacts, cache, params
+from . import artifacts, cache
+from . import params as params_mod
 from .errors import BuildError
 from .registry import Experiment, closure
 
@@ -120,6 +121,17 @@ class Context:
         return self._backend
 
 
+def input_files(params: Any) -> list[str]:
+    """Files a result depends on: every parameter value (or list item) written ``file:PATH``, plus
+    what ``params.input_files()`` names for files given otherwise (a user's embeddings file)."""
+    found = []
+    for value in params_mod.as_dict(params).values():
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v.startswith("file:"):
+                found.append(v[len("file:"):])
+    return found + list(getattr(params, "input_files", lambda: [])())
+
+
 def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: Environment,
          store: cache.Store, override_lines: dict | None = None, roots: list[str] | None = None) -> list[Node]:
     """Resolve params and keys of ``roots`` (default: every experiment) and everything upstream.
@@ -145,10 +157,10 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
     nodes: dict[str, Node] = {}
     for name in names:
         exp = experiments[name]
-        p = params.resolve(exp.params_cls, overrides.get(name, {}), name,
+        p = params_mod.resolve(exp.params_cls, overrides.get(name, {}), name,
                            lambda key, n=name: override_lines.get((n, key)))
         inputs = {}
-        for f in getattr(p, "input_files", lambda: [])():
+        for f in input_files(p):
             path = cache.ROOT / f
             if not path.exists():
                 raise BuildError(f"input file '{f}' of experiment '{name}' does not exist. Fix: add it "
@@ -159,7 +171,7 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         ups = upstream_of(name)
         ingredients = {
             "name": name,
-            "params": params.as_dict(p),
+            "params": params_mod.as_dict(p),
             "sources": cache.source_closure(exp.module.__name__),
             "inputs": inputs,
             "upstream": {u: nodes[u].key for u in ups},

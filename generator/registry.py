@@ -9,6 +9,9 @@ that its cache key covers only the code that computes results):
 * ``run(params, ctx) -> dict``: the computation;
 * optional ``SECTION`` (the report section), ``USES_BACKEND`` (a Part A technique that
   runs on the selected backend) and ``USES_MNIST`` (reads the MNIST split).
+
+A parameter value ``file:PATH`` (alone or in a list) names an input file: its bytes
+are part of the cache key and a missing file is an error before anything runs.
 """
 from __future__ import annotations
 

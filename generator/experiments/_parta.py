@@ -36,13 +36,8 @@ def load_image(ctx, role_or_spec: str) -> torch.Tensor:
     b = ctx.backend
     spec = b.images.get(role_or_spec, role_or_spec)
     c, h, _ = b.image_shape
-    test_digit = None
-    if spec.startswith("mnist:"):
-        data = ctx.mnist
-
-        def test_digit(n: int, k: int) -> torch.Tensor:
-            return data.test_x[(data.test_y == n).nonzero()[k, 0]]
-    img = images.load(spec, h, c, test_digit)
+    # MNIST is loaded only for an mnist: image (the DeepFloyd page never needs it)
+    img = images.load(spec, h, c, lambda n, k: ctx.mnist.test_x[(ctx.mnist.test_y == n).nonzero()[k, 0]])
     return b.from_image(img)[None]
 
 
@@ -79,9 +74,6 @@ class SDEditParams:
     compare_i_start: int = 10  # the column shown in the before/after comparison
     prompt: str = "a high quality photo"
     gamma: float = 7.0
-
-    def input_files(self) -> list[str]:
-        return [s[5:] for s in self.images if s.startswith("file:")]
 
 
 def sdedit_figures(p: SDEditParams, ctx) -> dict:

@@ -7,7 +7,8 @@ import torch
 
 from .. import media
 from ..diffusion.sampling import denoise
-from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+from . import sampling_from_noise
+from ._parta import backend_note, caption, eps_for, noise_like, show, timesteps
 
 SECTION = 6
 USES_BACKEND = True
@@ -27,11 +28,7 @@ class Params:
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend
-    g = ctx.generator()
-    x = noise_like(torch.zeros(p.n, *b.image_shape, device=b.device), g)
-    y, tr = denoise(eps_for(b, p.prompt, p.gamma), x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
-    note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
-    labels = [f"sample {i + 1}" for i in range(p.n)]
+    out = sampling_from_noise.run(p, ctx)  # the n guided samples: same code as section 5, other gamma
     rows = []
     for prompt in ctx.progress(p.sweep_prompts, desc="guidance sweep"):
         row = []
@@ -43,7 +40,6 @@ def run(p: Params, ctx) -> dict:
         rows.append(row)
     sweep_note = (f"Same starting noise in every cell (seed {ctx.seed}); gamma = 0 is the unconditional "
                   f"model, 1 the conditional one. {backend_note(b)}")
-    return {"samples": media.Grid([show(b, y)], [], labels, note=note),
-            "scales": media.Grid(rows, [caption(b, q) for q in p.sweep_prompts],
-                                 [f"gamma = {gm:g}" for gm in p.sweep_gammas], note=sweep_note),
-            "trajectory": panel([(tr, i) for i in range(p.n)], list(y), b, labels, note=note)}
+    out["scales"] = media.Grid(rows, [caption(b, q) for q in p.sweep_prompts],
+                               [f"gamma = {gm:g}" for gm in p.sweep_gammas], note=sweep_note)
+    return out

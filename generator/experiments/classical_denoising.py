@@ -21,9 +21,6 @@ ARTIFACTS = {"denoised": "image", "search": "plot", "chosen": "table"}
 class Params:
     t: list[int] = field(default_factory=lambda: [250, 500, 750])
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
-
-    def input_files(self) -> list[str]:
-        return [self.image[5:]] if self.image.startswith("file:") else []
     sigmas: list[float] = field(default_factory=lambda: [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0])
 
 

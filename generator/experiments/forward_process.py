@@ -18,9 +18,6 @@ class Params:
     t: list[int] = field(default_factory=lambda: [250, 500, 750])  # in DeepFloyd's 1000-step units
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
 
-    def input_files(self) -> list[str]:
-        return [self.image[5:]] if self.image.startswith("file:") else []
-
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend

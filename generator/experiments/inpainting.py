@@ -24,9 +24,6 @@ class Params:
     prompt: str = "a high quality photo"
     gamma: float = 7.0
 
-    def input_files(self) -> list[str]:
-        return [s[5:] for s in self.images if s.startswith("file:")]
-
 
 def run(p: Params, ctx) -> dict:
     if len(p.masks) != len(p.images):

@@ -19,9 +19,6 @@ class Params:
     i_start: int = 10          # strided_timesteps[10] = 690 on DeepFloyd
     every: int = 5             # show every 5th intermediate image
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
-
-    def input_files(self) -> list[str]:
-        return [self.image[5:]] if self.image.startswith("file:") else []
     prompt: str = "a high quality photo"
     blur_sigma: float = 2.0    # the classical baseline, at 64 px (scaled with the image)
 

@@ -17,9 +17,6 @@ ARTIFACTS = {"estimates": "image", "compare": "comparison"}
 class Params:
     t: list[int] = field(default_factory=lambda: [250, 500, 750])
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
-
-    def input_files(self) -> list[str]:
-        return [self.image[5:]] if self.image.startswith("file:") else []
     prompt: str = "a high quality photo"
 
 

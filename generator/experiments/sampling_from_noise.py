@@ -22,6 +22,7 @@ class Params:
 
 
 def run(p: Params, ctx) -> dict:
+    """n samples from pure noise for one prompt and guidance scale (also section 6's first figure)."""
     b = ctx.backend
     g = ctx.generator()
     x = noise_like(torch.zeros(p.n, *b.image_shape, device=b.device), g)
