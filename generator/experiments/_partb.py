@@ -9,15 +9,17 @@ from ..diffusion.sampling import Prediction, denoise
 from ..diffusion.schedule import alphas_cumprod, linear_betas
 from ..metrics import frechet_distance, recognition
 from ..models.classifier import DigitClassifier
+from ..models.inference import for_sampling
 from ..train import load_snapshot
 
 
 def load_model(cls, entry, epoch: int, device) -> torch.nn.Module:
-    """The network of an upstream training entry at a kept epoch, in eval mode."""
+    """The network of an upstream training entry at a kept epoch, ready for sampling
+    (eval mode, BatchNorm folded, channels-last: ``models/inference.py``)."""
     p = entry.manifest["ingredients"]["params"]
     model = cls(p["D"])
     model.load_state_dict(load_snapshot(entry.tensors("weights"), epoch))
-    return model.to(device).eval()
+    return for_sampling(model).to(device)
 
 
 def schedule_of(entry) -> tuple[torch.Tensor, int]:

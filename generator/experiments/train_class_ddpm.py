@@ -9,9 +9,8 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 
 from ..diffusion.ddpm import drop_labels, eps_loss
-from ..diffusion.schedule import alphas_cumprod, linear_betas
-from ..models.unet import ClassConditionalUNet, parameter_count
-from ..train import TrainConfig, seeded_init, snapshot_tensors, train, training_log
+from ..models.unet import ClassConditionalUNet
+from ._ddpm_train import DDPMParams, train_ddpm
 
 SECTION = 14
 USES_MNIST = True
@@ -19,31 +18,12 @@ ARTIFACTS = {"weights": "checkpoint", "log": "metrics"}
 
 
 @dataclass
-class Params:
-    T: int = 300
-    beta_start: float = 1e-4
-    beta_end: float = 0.02
-    batch_size: int = 128
-    epochs: int = 20
-    D: int = 64
-    lr: float = 1e-3
+class Params(DDPMParams):
     p_uncond: float = 0.1     # probability of zeroing the one-hot class (the null condition)
-    keep_epochs: tuple[int, ...] = (5, 20)
 
 
 def run(p: Params, ctx) -> dict:
-    data = ctx.mnist
-    abar = alphas_cumprod(linear_betas(p.T, p.beta_start, p.beta_end))
-    model = seeded_init(lambda: ClassConditionalUNet(p.D), ctx.seed)
+    def loss(m, x, y, abar, g):
+        return eps_loss(m, x, abar, g, drop_labels(F.one_hot(y, 10).float(), p.p_uncond, g))
 
-    def loss(m, x, y, g):
-        c = drop_labels(F.one_hot(y, 10).float(), p.p_uncond, g)
-        return eps_loss(m, x, abar, g, c)
-
-    result = train(
-        model, loss, data.train_x, data.train_y,
-        TrainConfig(p.epochs, p.batch_size, p.lr, 0.1 ** (1 / p.epochs), keep_epochs=p.keep_epochs),
-        ctx.seed, ctx.device, ctx.work_dir, ctx.progress,
-    )
-    return {"weights": snapshot_tensors(result),
-            "log": training_log(result, parameter_count(model), data.description, len(data.train_x))}
+    return train_ddpm(ClassConditionalUNet, loss, p, ctx)

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from ..diffusion.ddpm import time_input
 from ..diffusion.sampling import Prediction
 from ..diffusion.schedule import alphas_cumprod, linear_betas
+from .inference import for_sampling
 from .unet import ClassConditionalUNet
 
 NULL_PROMPTS = {"", "a high quality photo"}
@@ -64,9 +65,9 @@ class ScratchBackend:
 
     def __init__(self, state_dict: dict, D: int, T: int, beta_start: float, beta_end: float,
                  device: torch.device):
-        self.model = ClassConditionalUNet(D)
-        self.model.load_state_dict(state_dict)
-        self.model.to(device).eval()
+        model = ClassConditionalUNet(D)
+        model.load_state_dict(state_dict)
+        self.model = for_sampling(model).to(device)
         self.device = device
         self.T = T
         self.abar = alphas_cumprod(linear_betas(T, beta_start, beta_end))

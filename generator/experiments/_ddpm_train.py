@@ -1,0 +1,38 @@
+"""What the two section-14 trainings share: the SPEC parameters and the training call."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..diffusion.schedule import alphas_cumprod, linear_betas
+from ..models.unet import parameter_count
+from ..train import TrainConfig, seeded_init, snapshot_tensors, train, training_log
+
+
+@dataclass
+class DDPMParams:
+    T: int = 300
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    batch_size: int = 128
+    epochs: int = 20
+    D: int = 64
+    lr: float = 1e-3          # Adam; ExponentialLR decays it to lr / 10 over all epochs
+    keep_epochs: tuple[int, ...] = (5, 20)
+
+
+def train_ddpm(network: Callable, loss: Callable, p: DDPMParams, ctx) -> dict:
+    """Train ``network(D)`` on MNIST with ``loss(model, x0, y, abar, generator)``; the
+    experiment's artifacts: fp16 weights of the kept epochs and the training log."""
+    data = ctx.mnist
+    abar = alphas_cumprod(linear_betas(p.T, p.beta_start, p.beta_end))
+    model = seeded_init(lambda: network(p.D), ctx.seed)
+    result = train(
+        model,
+        lambda m, x, y, g: loss(m, x, y, abar, g),
+        data.train_x, data.train_y,
+        TrainConfig(p.epochs, p.batch_size, p.lr, 0.1 ** (1 / p.epochs), keep_epochs=p.keep_epochs),
+        ctx.seed, ctx.device, ctx.work_dir, ctx.progress,
+    )
+    return {"weights": snapshot_tensors(result),
+            "log": training_log(result, parameter_count(model), data.description, len(data.train_x))}
