@@ -3,9 +3,9 @@
 Sampling calls the network hundreds of times in eval mode, where BatchNorm is a
 fixed per-channel affine map y = g * (x - mean) / sqrt(var + eps) + b. Folded into
 the (transposed) convolution before it, it costs nothing, and channels-last (NHWC)
-weights let oneDNN skip reordering every activation. On the 2-core CPU this is about
-1.5x faster than the eager eval model (bench/throughput.py); outputs agree to float
-rounding (tests/test_inference.py).
+weights let oneDNN skip reordering every activation. On the 2-core CPU sampling is
+1.1-1.4x faster than with the eager eval model (bench/throughput.py, two runs on a noisy
+shared machine); outputs agree to float rounding (tests/models/test_inference.py).
 """
 from __future__ import annotations
 
