@@ -52,6 +52,28 @@ def relative_root(out: PurePosixPath) -> str:
     return "../" * depth if depth else "./"
 
 
+def metric_text(value, key: str = "") -> str:
+    """One value of a ``metrics`` artifact as table text: 1,996,417; 0.963; a long series
+    summarised (a ``*seconds`` series as its total and median, others as first -> last)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        numbers = [v for v in value if isinstance(v, (int, float))]
+        if key.endswith("seconds") and numbers:
+            median = sorted(numbers)[len(numbers) // 2]
+            return f"{sum(numbers):,.0f} s in all, {median:.1f} s each (median of {len(numbers)})"
+        if len(value) > 12 and len(numbers) == len(value):
+            return f"{len(value):,} values, {numbers[0]:.3g} first, {numbers[-1]:.3g} last"
+        return ", ".join(metric_text(v, key) for v in value)
+    return str(value)
+
+
 @dataclass
 class Asset:
     """An artifact file published under a content-hashed name."""
@@ -66,6 +88,7 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(templates)), autoescape=jinja2.select_autoescape(["html"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        self.env.filters["metric_text"] = metric_text
         self.assets: dict[str, Asset] = {}
 
     def template(self, name: str, where: str):

@@ -87,6 +87,17 @@ def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
     ctx.close()
 
 
+def test_viewer_replaces_the_animation(browser, server):  # noqa: F811
+    """With scripts on, each trajectory shows its canvas and hides the animated image it replaces."""
+    ctx, page, _ = open_report(browser, server)
+    shown = page.evaluate("""[...document.querySelectorAll('[data-trajectory]')].map(box => [
+        box.querySelector('canvas').getBoundingClientRect().height > 0,
+        box.querySelector('img').getBoundingClientRect().height > 0])""")
+    assert len(shown) > 10
+    assert all(canvas and not img for canvas, img in shown), shown
+    ctx.close()
+
+
 def test_comparison_slider_and_lightbox(browser, server):  # noqa: F811
     ctx, page, _ = open_report(browser, server)
     comp = page.locator("[data-compare]").first
