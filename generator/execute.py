@@ -141,10 +141,14 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
     """
     opts = env.opts
     override_lines = override_lines or {}
-    for name in list(overrides) + list(roots or []) + list(opts.force):
+    known = ", ".join(sorted(experiments))
+    for name in overrides:
         if name not in experiments:
-            raise BuildError(f"unknown experiment '{name}'. Fix: use one of {', '.join(sorted(experiments))}",
-                             override_lines.get((name, None)))
+            raise BuildError(f"unknown experiment '{name}'. Fix: use one of {known}", override_lines.get((name, None)))
+    # figure references are checked while gathering, so any other unknown root came from the command line
+    unknown = sorted((set(roots or []) | set(opts.force)) - set(experiments))
+    if unknown:
+        raise BuildError(f"unknown experiment(s) {', '.join(unknown)}. Fix: use one of {known}", "--only/--force")
 
     def upstream_of(name: str) -> list[str]:
         if name not in experiments:

@@ -3,6 +3,7 @@ and the checking of overrides that come from the content's front matter."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -73,6 +74,4 @@ def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda 
 
 def as_dict(params: Any) -> dict:
     """JSON-ready dict of a params dataclass: tuples become lists at every depth, as in the manifest."""
-    import json
-
     return json.loads(json.dumps(dataclasses.asdict(params)))

@@ -55,7 +55,7 @@ def relative_root(out: PurePosixPath) -> str:
 def metric_text(value, key: str = "") -> str:
     """One value of a ``metrics`` artifact as table text: 1,996,417; 0.963; a long series
     summarised (a ``*seconds`` series as its total and median, others as first -> last)."""
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return str(value)
     if isinstance(value, int):
         return f"{value:,}"

@@ -7,6 +7,7 @@ from typing import Callable
 
 import torch
 
+from ..errors import BuildError
 from . import deepfloyd
 
 
@@ -75,14 +76,10 @@ def choose(choice: str, device: str) -> BackendChoice:
         why.append("no CUDA GPU selected (--device cuda)" if torch.cuda.is_available() else "no CUDA GPU")
     reason = "; ".join(why)
     if choice == "deepfloyd":
-        from ..errors import BuildError
-
         raise BuildError(f"cannot run DeepFloyd IF: {reason}. Fix: on a CUDA machine, accept the licence at "
                          f"https://huggingface.co/{deepfloyd.STAGE1}, log in with `huggingface-cli login`, run "
                          "once online to download the weights, and pass --device cuda; or use --backend scratch",
                          "--backend deepfloyd")
     if choice != "auto":
-        from ..errors import BuildError
-
         raise BuildError(f"unknown backend '{choice}'; use auto, deepfloyd or scratch", "--backend")
     return scratch(reason)
