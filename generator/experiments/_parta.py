@@ -12,7 +12,7 @@ import torch
 from .. import media
 from ..data import images
 from ..diffusion.editing import sdedit
-from ..diffusion.sampling import conditional, guided
+from ..diffusion.sampling import conditional, denoise, guided
 from ..diffusion.schedule import strided_timesteps
 
 
@@ -48,6 +48,13 @@ def show(backend, x: torch.Tensor) -> list[torch.Tensor]:
 
 def noise_like(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.randn(x.shape, generator=generator, device=generator.device, dtype=x.dtype).to(x.device)
+
+
+def sample(backend, eps_fn, n: int, ts: list[int], g: torch.Generator):
+    """n images from pure noise x ~ N(0, I) (drawn from ``g``), denoised over ``ts`` on the backend.
+    Returns (final (n, C, H, W) in model space, Trajectory)."""
+    x = torch.randn((n, *backend.image_shape), generator=g, device=g.device).to(backend.device)
+    return denoise(eps_fn, x, ts, backend.abar, g, clamp_x0=backend.clamp_x0)
 
 
 def eps_for(backend, prompt: str, gamma: float):

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from .. import media
-from ..diffusion.sampling import denoise
 from ..diffusion.views import VIEW_MAP, anagram
-from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
 SECTION = 11
 USES_BACKEND = True
@@ -35,9 +32,8 @@ def run(p: Params, ctx) -> dict:
             raise ValueError(f"unknown view '{view_name}'; use one of {sorted(VIEW_MAP)}")
         view = VIEW_MAP[view_name]()
         g = ctx.generator()
-        x = noise_like(torch.zeros(p.candidates, *b.image_shape, device=b.device), g)
         eps_fn = anagram(eps_for(b, p1, p.gamma), eps_for(b, p2, p.gamma), view)
-        y, tr = denoise(eps_fn, x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+        y, tr = sample(b, eps_fn, p.candidates, timesteps(b), g)
         rows += [show(b, y), show(b, view.view(y))]
         labels += [caption(b, p1), f"{view_name.replace('_', ' ')}: {caption(b, p2)}"]
         trajs.append((tr, 0))

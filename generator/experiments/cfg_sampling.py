@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from .. import media
-from ..diffusion.sampling import denoise
 from . import sampling_from_noise
-from ._parta import backend_note, caption, eps_for, noise_like, show, timesteps
+from ._parta import backend_note, caption, eps_for, sample, show, timesteps
 
 SECTION = 6
 USES_BACKEND = True
@@ -33,10 +30,7 @@ def run(p: Params, ctx) -> dict:
     for prompt in ctx.progress(p.sweep_prompts, desc="guidance sweep"):
         row = []
         for gamma in p.sweep_gammas:
-            gs = ctx.generator()
-            x1 = noise_like(torch.zeros(1, *b.image_shape, device=b.device), gs)
-            row += show(b, denoise(eps_for(b, prompt, gamma), x1, timesteps(b), b.abar, gs,
-                                   clamp_x0=b.clamp_x0)[0])
+            row += show(b, sample(b, eps_for(b, prompt, gamma), 1, timesteps(b), ctx.generator())[0])
         rows.append(row)
     sweep_note = (f"Same starting noise in every cell (seed {ctx.seed}); gamma = 0 is the unconditional "
                   f"model, 1 the conditional one. {backend_note(b)}")

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from .. import media
 from ..diffusion.hybrid import blur_params, hybrid, lowpass
-from ..diffusion.sampling import denoise
-from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
 SECTION = 12
 USES_BACKEND = True
@@ -35,9 +32,8 @@ def run(p: Params, ctx) -> dict:
     rows, labels, trajs, finals = [], [], [], []
     for low, high in ctx.progress(p.pairs, desc="hybrids"):
         g = ctx.generator()
-        x = noise_like(torch.zeros(p.candidates, *b.image_shape, device=b.device), g)
         eps_fn = hybrid(eps_for(b, low, p.gamma), eps_for(b, high, p.gamma), size, sigma)
-        y, tr = denoise(eps_fn, x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+        y, tr = sample(b, eps_fn, p.candidates, timesteps(b), g)
         far = lowpass(y, 2 * size + 1, 2 * sigma)  # what a viewer far away sees
         rows += [show(b, y), show(b, far)]
         labels += [f"close up (high: {caption(b, high)})", f"from afar (low: {caption(b, low)})"]
@@ -46,4 +42,4 @@ def run(p: Params, ctx) -> dict:
     note = (f"Gaussian kernel {size}, sigma {sigma:.2f} px; 'from afar' is blurred twice as much. CFG scale "
             f"{p.gamma}, seed {ctx.seed}, {p.candidates} candidates each. {backend_note(b)}")
     return {"hybrids": media.Grid(rows, labels, [f"candidate {i + 1}" for i in range(p.candidates)], note=note),
-            "trajectory": panel(trajs, finals, b, [f"hybrid {i + 1}" for i in range(len(rows))], note=note)}
+            "trajectory": panel(trajs, finals, b, [f"hybrid {i + 1}, candidate 1" for i in range(len(trajs))], note=note)}

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from .. import media
-from ..diffusion.sampling import denoise
 from ..diffusion.schedule import strided_timesteps
-from ._parta import backend_note, caption, eps_for, noise_like, panel, show
+from ._parta import backend_note, caption, eps_for, panel, sample, show
 
 SECTION = 1
 USES_BACKEND = True
@@ -36,10 +33,7 @@ def run(p: Params, ctx) -> dict:
     for prompt in ctx.progress(p.prompts, desc="prompts"):
         row, up_row = [], []
         for n in p.steps:
-            g = ctx.generator()
-            x = noise_like(torch.zeros(1, *b.image_shape, device=b.device), g)
-            y, tr = denoise(eps_for(b, prompt, p.gamma), x, inference_timesteps(b.T, n), b.abar, g,
-                            clamp_x0=b.clamp_x0)
+            y, tr = sample(b, eps_for(b, prompt, p.gamma), 1, inference_timesteps(b.T, n), ctx.generator())
             row += show(b, y)
             up = b.upsample(y, prompt, ctx.generator())
             up_row.append(b.to_image(up[0]) if up is not None else media.upscale(show(b, y)[0], 4 * y.shape[-1]))

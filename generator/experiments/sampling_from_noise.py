@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-
 from .. import media
-from ..diffusion.sampling import denoise
-from ._parta import backend_note, caption, eps_for, noise_like, panel, show, timesteps
+from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
 SECTION = 5
 USES_BACKEND = True
@@ -24,9 +21,7 @@ class Params:
 def run(p: Params, ctx) -> dict:
     """n samples from pure noise for one prompt and guidance scale (also section 6's first figure)."""
     b = ctx.backend
-    g = ctx.generator()
-    x = noise_like(torch.zeros(p.n, *b.image_shape, device=b.device), g)
-    y, tr = denoise(eps_for(b, p.prompt, p.gamma), x, timesteps(b), b.abar, g, clamp_x0=b.clamp_x0)
+    y, tr = sample(b, eps_for(b, p.prompt, p.gamma), p.n, timesteps(b), ctx.generator())
     note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
     labels = [f"sample {i + 1}" for i in range(p.n)]
     return {"samples": media.Grid([show(b, y)], [], labels, note=note),
