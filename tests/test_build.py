@@ -207,6 +207,9 @@ BAD_PAGES = {
     "missing input file": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
                                                           "forward_process: {image: 'file:content/images/nope.png'}"),
                            "index.md:7"),
+    "unknown image": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
+                                                     "forward_process: {image: 'digit:12'}"),
+                      "experiment forward_process: ValueError: image 'digit:12'"),
     "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
 }
 

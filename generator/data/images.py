@@ -117,9 +117,16 @@ def sketch(name: str) -> Image.Image:
 def photo(name: str) -> Image.Image:
     import skimage.data
 
-    a = getattr(skimage.data, name)()
-    img = Image.fromarray(a)
-    return _square(img.convert("RGB"))
+    if name.startswith("_") or not callable(getattr(skimage.data, name, None)):
+        raise ValueError(f"image 'photo:{name}': scikit-image has no such photo. Fix: use one of "
+                         "astronaut, camera, cat, chelsea, coffee, rocket, ... (skimage.data)")
+    return _square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB"))
+
+
+def _digit_of(spec: str, arg: str) -> int:
+    if len(arg) != 1 or not arg.isdigit():
+        raise ValueError(f"image '{spec}': no such digit. Fix: name a digit from 0 to 9")
+    return int(arg)
 
 
 def load(spec: str, size: int, channels: int,
@@ -130,20 +137,28 @@ def load(spec: str, size: int, channels: int,
         if mnist_test is None:
             raise ValueError(f"image '{spec}' needs the MNIST test split")
         n, _, k = arg.partition(":")
-        x = mnist_test(int(n), int(k or 0))  # (1, 28, 28)
+        if k and not k.isdigit():
+            raise ValueError(f"image '{spec}' is malformed. Fix: write mnist:N or mnist:N:K (K counts from 0)")
+        try:
+            x = mnist_test(_digit_of(spec, n), int(k or 0))  # (1, 28, 28)
+        except IndexError:
+            raise ValueError(f"image '{spec}': the MNIST test split has fewer than {int(k) + 1} digits {n}. "
+                             "Fix: use a smaller K") from None
         img = Image.fromarray((x[0].numpy() * 255).round().astype(np.uint8))
     elif kind == "photo":
         img = photo(arg)
     elif kind == "sketch":
+        if arg not in SKETCHES:
+            raise ValueError(f"image '{spec}': no such sketch. Fix: use one of {', '.join(SKETCHES)}")
         img = sketch(arg)
     elif kind in ("digit", "scribble"):
-        img = digit(int(arg), rough=kind == "scribble")
+        img = digit(_digit_of(spec, arg), rough=kind == "scribble")
     elif kind == "font":
-        img = typeset_digit(int(arg))
+        img = typeset_digit(_digit_of(spec, arg))
     elif kind == "file":
         img = _square(Image.open(ROOT / arg).convert("RGB"))
     else:
-        raise ValueError(f"unknown image spec '{spec}'; use photo:, sketch:, digit:, scribble:, font:, "
+        raise ValueError(f"unknown image spec '{spec}'. Fix: use photo:, sketch:, digit:, scribble:, font:, "
                          "mnist: or file:")
     img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.LANCZOS)
     a = np.asarray(img, dtype=np.float32) / 255.0
