@@ -63,31 +63,30 @@ def _from_pretrained(cls, repo: str, **kwargs):
         raise
 
 
-def load_stage1(repo: str = STAGE1, device: str = "cuda", dtype: torch.dtype = torch.float16):
-    """Stage I without its text encoder (prompts come pre-embedded)."""
-    from diffusers import IFPipeline
-
+def _load(cls, repo: str, device: str, dtype: torch.dtype, **parts):
+    """A DeepFloyd pipeline on ``device`` without safety checker, feature extractor and watermarker
+    (fp16 weights from the hub, or a local folder saved with save_pretrained)."""
     kw = {"variant": "fp16"} if dtype == torch.float16 and not os.path.isdir(repo) else {}
-    pipe = _from_pretrained(IFPipeline, repo, text_encoder=None, safety_checker=None, feature_extractor=None,
-                            watermarker=None, torch_dtype=dtype, **kw)
-    return _to(pipe, device)
-
-
-def load_stage2(repo: str = STAGE2, device: str = "cuda", dtype: torch.dtype = torch.float16):
-    from diffusers import IFSuperResolutionPipeline
-
-    kw = {"variant": "fp16"} if dtype == torch.float16 and not os.path.isdir(repo) else {}
-    pipe = _from_pretrained(IFSuperResolutionPipeline, repo, text_encoder=None, safety_checker=None,
-                            feature_extractor=None, watermarker=None, torch_dtype=dtype, **kw)
-    return _to(pipe, device)
-
-
-def _to(pipe, device: str):
+    pipe = _from_pretrained(cls, repo, safety_checker=None, feature_extractor=None, watermarker=None,
+                            torch_dtype=dtype, **parts, **kw)
     try:
         return pipe.to(device)
     except torch.cuda.OutOfMemoryError:
         raise DeepFloydError("out of GPU memory while loading DeepFloyd IF. Fix: free the GPU, or call "
                              "pipe.enable_model_cpu_offload() on a smaller card") from None
+
+
+def load_stage1(repo: str = STAGE1, device: str = "cuda", dtype: torch.dtype = torch.float16):
+    """Stage I without its text encoder (prompts come pre-embedded)."""
+    from diffusers import IFPipeline
+
+    return _load(IFPipeline, repo, device, dtype, text_encoder=None)
+
+
+def load_stage2(repo: str = STAGE2, device: str = "cuda", dtype: torch.dtype = torch.float16):
+    from diffusers import IFSuperResolutionPipeline
+
+    return _load(IFSuperResolutionPipeline, repo, device, dtype, text_encoder=None)
 
 
 @torch.no_grad()
@@ -96,10 +95,7 @@ def embed_prompts(prompts: list[str], repo: str = STAGE1, device: str = "cuda",
     """{prompt: (1, 77, 4096)} T5 embeddings, computed once (the encoder is then freed)."""
     from diffusers import IFPipeline
 
-    kw = {"variant": "fp16"} if dtype == torch.float16 and not os.path.isdir(repo) else {}
-    pipe = _from_pretrained(IFPipeline, repo, unet=None, safety_checker=None, feature_extractor=None,
-                            watermarker=None, torch_dtype=dtype, **kw)
-    pipe = _to(pipe, device)
+    pipe = _load(IFPipeline, repo, device, dtype, unet=None)
     out = {}
     for p in prompts:
         emb, _ = pipe.encode_prompt(p, do_classifier_free_guidance=False, device=device)
