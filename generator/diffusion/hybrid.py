@@ -16,10 +16,15 @@ def gaussian_kernel_1d(size: int, sigma: float) -> torch.Tensor:
     return (k / k.sum()).float()
 
 
+def kernel_size(sigma: float) -> int:
+    """The smallest odd Gaussian kernel that holds +-3 sigma (torchvision's rule of thumb)."""
+    return 2 * math.ceil(3 * sigma) + 1
+
+
 def blur_params(image_size: int, size_at_64: int = 33, sigma_at_64: float = 2.0) -> tuple[int, float]:
     """SPEC's kernel 33 / sigma 2 are for 64 px; scale both with the image (odd kernel)."""
     sigma = sigma_at_64 * image_size / 64
-    size = max(3, 2 * math.ceil(3 * sigma) + 1) if image_size != 64 else size_at_64
+    size = max(3, kernel_size(sigma)) if image_size != 64 else size_at_64
     return size, sigma
 
 

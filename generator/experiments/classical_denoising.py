@@ -8,7 +8,7 @@ import torch
 
 from .. import media
 from ..diffusion.forward import q_sample
-from ..diffusion.hybrid import lowpass
+from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.schedule import scale_timestep
 from ._parta import backend_note, load_image, noise_like, show
 
@@ -28,11 +28,6 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     """Peak signal-to-noise ratio in dB of two images in [0, 1]."""
     mse = torch.mean((a.clamp(0, 1) - b.clamp(0, 1)) ** 2).item()
     return 10 * np.log10(1 / max(mse, 1e-12))
-
-
-def kernel_size(sigma: float) -> int:
-    """The smallest odd kernel that holds +-3 sigma (torchvision's rule of thumb)."""
-    return 2 * int(np.ceil(3 * sigma)) + 1
 
 
 def run(p: Params, ctx) -> dict:

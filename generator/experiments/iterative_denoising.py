@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .. import media
 from ..diffusion.forward import predict_start_from_noise, q_sample
-from ..diffusion.hybrid import lowpass
+from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.sampling import conditional, denoise
 from ._parta import backend_note, caption, load_image, noise_like, panel, show, timesteps
 
@@ -34,7 +34,7 @@ def run(p: Params, ctx) -> dict:
     y, tr = denoise(conditional(b, cond), x_t, ts[p.i_start:], b.abar, g, clamp_x0=b.clamp_x0)
     one_step = b.clamp_x0(predict_start_from_noise(x_t, t0, b.abar, b.predict(x_t, t0, cond).eps))
     sigma = p.blur_sigma * b.image_shape[-1] / 64
-    blurred = lowpass(x_t, 2 * int(3 * sigma + 0.999) + 1, sigma)
+    blurred = lowpass(x_t, kernel_size(sigma), sigma)
     picks = list(range(0, len(tr.t), p.every))
     steps_row = [b.to_image(tr.x_t[i][0]) for i in picks] + show(b, y)
     note = f"Prompt {caption(b, p.prompt)}, no guidance, seed {ctx.seed}. {backend_note(b)}"
