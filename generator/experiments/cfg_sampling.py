@@ -22,6 +22,10 @@ class Params:
                                                               "a handwritten 8"])
     sweep_gammas: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0, 7.0])
 
+    def used_prompts(self) -> list[str]:
+        return [self.prompt, *self.sweep_prompts]
+
+
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend

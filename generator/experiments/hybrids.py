@@ -25,6 +25,10 @@ class Params:
     kernel_at_64: int = 33     # SPEC: Gaussian kernel 33, sigma 2 at 64 px; both scale with the image
     sigma_at_64: float = 2.0
 
+    def used_prompts(self) -> list[str]:
+        return [q for pair in self.pairs for q in pair]
+
+
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 from .. import media
 from ..data.images import rect_mask
 from ..diffusion.editing import inpaint
-from ._parta import backend_note, caption, eps_for, load_image, panel, show, timesteps
+from ._parta import backend_note, caption, eps_for, image_label, load_image, panel, show, timesteps
 
 SECTION = 9
 USES_BACKEND = True
@@ -23,6 +22,10 @@ class Params:
         (2 / 64, 20 / 64, 24 / 64, 42 / 64), (0.5, 1.0, 0.0, 1.0), (0.0, 0.5, 0.5, 1.0)])
     prompt: str = "a high quality photo"
     gamma: float = 7.0
+
+    def used_prompts(self) -> list[str]:
+        return [self.prompt]
+
 
 
 def run(p: Params, ctx) -> dict:
@@ -42,7 +45,7 @@ def run(p: Params, ctx) -> dict:
         after.append(show(b, y)[0])
         trajs.append((tr, 0))
         finals.append(y[0])
-    names = [b.images.get(r, r) for r in p.images]
+    names = [image_label(b, r) for r in p.images]
     note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
     return {"grid": media.Grid(rows, names, ["image", "mask", "region to replace", "inpainted"], note=note),
             "compare": media.Comparison(before, after, "original", "inpainted", names, note=note),

@@ -22,6 +22,10 @@ class Params:
     prompt: str = "a high quality photo"
     blur_sigma: float = 2.0    # the classical baseline, at 64 px (scaled with the image)
 
+    def used_prompts(self) -> list[str]:
+        return [self.prompt]
+
+
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend

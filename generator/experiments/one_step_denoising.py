@@ -19,6 +19,10 @@ class Params:
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
     prompt: str = "a high quality photo"
 
+    def used_prompts(self) -> list[str]:
+        return [self.prompt]
+
+
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend

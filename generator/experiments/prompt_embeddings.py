@@ -1,8 +1,13 @@
-"""T5 embeddings of every Part A prompt, computed once (DeepFloyd backend only).
+"""T5 embeddings of every Part A prompt, computed once (backends that embed prompts: DeepFloyd IF).
 
-A user without the T5 encoder (it needs ~20 GB) can supply a safetensors file
-of embeddings instead: keys ``prompt0, prompt1, ...`` (each (1, 77, 4096)) in
-the order of ``prompts``.
+The build fills ``prompts`` itself: the plan collects every prompt that a Part A
+experiment uses, from its resolved parameters (front-matter overrides included),
+and adds it here, so a new prompt just works. List extra prompts in the front
+matter only to embed them ahead of use.
+
+A user without the T5 encoder (about 9.5 GB in fp16) can supply a safetensors file
+of embeddings instead: keys ``prompt0, prompt1, ...`` (each (1, 77, 4096)) in the
+order of the ``prompts`` list printed by ``python build.py --explain``.
 """
 from __future__ import annotations
 
@@ -10,17 +15,10 @@ from dataclasses import dataclass, field
 
 ARTIFACTS = {"embeddings": "checkpoint", "prompts": "metrics"}
 
-PROMPTS = [
-    "", "a high quality photo", "an oil painting of a snowy mountain village", "a man wearing a hat",
-    "a rocket ship", "an oil painting of an old man", "an oil painting of people around a campfire",
-    "a lithograph of a skull", "a lithograph of waterfalls", "a handwritten 6", "a handwritten 9",
-    "a handwritten 0", "a handwritten 8", "a pencil sketch of a dog", "a photo of the amalfi coast",
-]
-
 
 @dataclass
 class Params:
-    prompts: list[str] = field(default_factory=lambda: list(PROMPTS))
+    prompts: list[str] = field(default_factory=list)  # extra prompts; the plan appends every used one
     embeddings_file: str = ""  # optional user-supplied safetensors, relative to the repository root
 
     def input_files(self) -> list[str]:
@@ -37,11 +35,8 @@ def run(p: Params, ctx) -> dict:
         missing = [f"prompt{i}" for i in range(len(p.prompts)) if f"prompt{i}" not in tensors]
         if missing:
             raise ValueError(f"{p.embeddings_file}: missing {missing}; keys are prompt0.. in the order of prompts")
-        return {"embeddings": {f"prompt{i}": tensors[f"prompt{i}"].half() for i in range(len(p.prompts))},
-                "prompts": list(p.prompts)}
-    from ..models.deepfloyd import embed_prompts, require_cuda
-
-    require_cuda(str(ctx.device))
-    emb = embed_prompts(p.prompts, device=str(ctx.device))
+        emb = {q: tensors[f"prompt{i}"] for i, q in enumerate(p.prompts)}
+    else:
+        emb = ctx.env.backend_choice.embed_prompts(p.prompts)
     return {"embeddings": {f"prompt{i}": emb[q].half() for i, q in enumerate(p.prompts)},
             "prompts": list(p.prompts)}

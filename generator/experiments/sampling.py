@@ -19,6 +19,10 @@ class Params:
     steps: list[int] = field(default_factory=lambda: [20, 100])  # num_inference_steps
     gamma: float = 7.0  # CFG scale, IFPipeline's default
 
+    def used_prompts(self) -> list[str]:
+        return list(self.prompts)
+
+
 
 def inference_timesteps(T: int, n: int) -> list[int]:
     """n evenly spaced steps, as diffusers' "leading" spacing: [T - T/n, ..., T/n, 0] (n <= T)."""
@@ -44,8 +48,8 @@ def run(p: Params, ctx) -> dict:
         ups.append(up_row)
     labels = [caption(b, q) for q in p.prompts]
     cols = [f"{n} steps" for n in p.steps]
-    up_note = ("Stage II upsampled to 256 px." if b.name == "deepfloyd" else
-               "The scratch model has no super-resolution stage: shown enlarged 4x (nearest neighbour).")
+    up_note = ("Upsampled by the model's super-resolution stage (stage II, 256 px)." if b.has_upsampler else
+               "This model has no super-resolution stage: shown enlarged 4x (nearest neighbour).")
     note = f"CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
     return {
         "samples": media.Grid(rows, labels, cols, note=note),

@@ -17,6 +17,10 @@ class Params:
     prompt: str = "a high quality photo"
     gamma: float = 1.0   # 1 = no guidance
 
+    def used_prompts(self) -> list[str]:
+        return [self.prompt]
+
+
 
 def run(p: Params, ctx) -> dict:
     """n samples from pure noise for one prompt and guidance scale (also section 6's first figure)."""

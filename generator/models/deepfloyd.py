@@ -1,14 +1,23 @@
 """The DeepFloyd IF backend: stage I (64 px) and stage II (256 px) through diffusers.
 
-Prompts are embedded once with T5 (the ``prompt_embeddings`` experiment) and
-stage I then runs with ``text_encoder=None``. Everything here also works on the
-tiny randomly initialised IF-shaped components that the tests build, which is
-how this path is checked without the weights (tests/models/test_deepfloyd.py).
+Where the weights come from (``locate``): ``--weights DIR`` (a folder holding
+``IF-I-XL-v1.0/`` and ``IF-II-L-v1.0/`` as written by ``save_pretrained`` or
+``huggingface-cli download --local-dir``, or a hub cache with ``models--DeepFloyd--*``),
+else the local Hugging Face cache (``HF_HOME``). ``download`` fetches only what the
+build uses: the fp16 variant (on CUDA), no safety checker, feature extractor or watermarker.
+
+Prompts are embedded once with T5 (the ``prompt_embeddings`` experiment); stage I then
+runs with ``text_encoder=None``, and stage II is loaded only when a result needs it. The
+same code runs on the tiny stand-in of tests/fixtures/tiny_deepfloyd.py, which is how
+the whole path is tested without the weights.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from typing import Optional
+from pathlib import Path
+from typing import Callable, Optional
 
 import torch
 
@@ -16,118 +25,197 @@ from ..diffusion.sampling import Prediction, threshold_x0
 
 STAGE1 = "DeepFloyd/IF-I-XL-v1.0"
 STAGE2 = "DeepFloyd/IF-II-L-v1.0"
+# Pipeline parts the build never uses: passed as None, so they are neither downloaded nor loaded.
+UNUSED = {"safety_checker": None, "feature_extractor": None, "watermarker": None}
 FIX_TOKEN = ("Fix: create a Hugging Face token, accept the licence at https://huggingface.co/{repo}, "
              "then `huggingface-cli login` (or set HF_TOKEN)")
+FIX_INCOMPLETE = ("Fix: download it again (`huggingface-cli download {repo}`, or delete the folder and run "
+                  "`python build.py --backend deepfloyd --device cuda` online), or point --weights at a complete copy")
 
 
 class DeepFloydError(RuntimeError):
     """A one-line reason the DeepFloyd backend cannot run, with the fix."""
 
 
-def local_revision(repo: str) -> Optional[str]:
-    """The commit of ``repo`` in the local Hugging Face cache, None if absent (never touches the network)."""
-    if os.path.isdir(repo):  # a local folder saved with save_pretrained
-        return "local:" + os.path.abspath(repo)
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("0", "", "false", "no")
+
+
+def locate(repo: str, weights: Optional[Path] = None) -> Optional[Path]:
+    """The local folder of ``repo`` (a snapshot with model_index.json), None if absent. Never
+    touches the network."""
     from huggingface_hub import snapshot_download
 
+    if weights is not None:
+        folder = Path(weights) / repo.split("/")[1]
+        if (folder / "model_index.json").is_file():
+            return folder
     try:
-        path = snapshot_download(repo, local_files_only=True, allow_patterns=["model_index.json"])
-    except Exception:
+        path = snapshot_download(repo, local_files_only=True, cache_dir=weights,
+                                 allow_patterns=["model_index.json"])
+    except Exception:  # huggingface_hub raises several types for "not in the cache"
         return None
-    return os.path.basename(path)
+    return Path(path) if (Path(path) / "model_index.json").is_file() else None
 
 
-def require_cuda(device: str) -> None:
-    if not device.startswith("cuda") or not torch.cuda.is_available():
-        raise DeepFloydError("DeepFloyd IF needs a CUDA GPU (fp16, ~16 GB). Fix: run on a machine with a GPU "
-                             "and pass --device cuda, or use --backend scratch")
+def revision(folder: Path) -> str:
+    """What identifies the weights in the cache key: the hub commit of a snapshot, else a digest
+    of a local copy's configs and file sizes (hashing 20 GB of weights on every build is too slow)."""
+    if folder.parent.name == "snapshots":
+        return folder.name
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(f"{p.relative_to(folder).as_posix()}:{p.stat().st_size}\n".encode())
+            if p.suffix == ".json":
+                h.update(p.read_bytes())
+    return "local-" + h.hexdigest()[:16]
 
 
-def _from_pretrained(cls, repo: str, **kwargs):
-    """``cls.from_pretrained`` with the hub's failures turned into one-line fixes. Honours
-    HF_HUB_OFFLINE; the token is read by huggingface_hub and never printed or stored."""
-    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+def _weight_files(part: Path, variant: Optional[str]) -> list[str]:
+    """Names of the weight files that ``from_pretrained`` will read from one part's folder
+    (single file or every shard of an index), or [] if there are none."""
+    tag = f".{variant}" if variant else ""
+    for base in ("diffusion_pytorch_model", "model"):
+        single = part / f"{base}{tag}.safetensors"
+        if single.is_file():
+            return [single.name]
+        index = part / f"{base}.safetensors.index{tag}.json"
+        if index.is_file():
+            return sorted(set(json.loads(index.read_text())["weight_map"].values()))
+    return []
 
-    offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+
+def check_complete(folder: Path, repo: str, parts: tuple[str, ...], variant: Optional[str]) -> None:
+    """Every file that loading ``parts`` needs is present; else one line naming the first missing
+    one. Checked before anything runs, so a broken download never costs a half-done build."""
+    def missing(rel: str) -> DeepFloydError:
+        return DeepFloydError(f"{repo}: incomplete weights in {folder}: missing {rel}. "
+                              + FIX_INCOMPLETE.format(repo=repo))
+
+    needed = ["model_index.json"]
+    for part in parts:
+        config = "scheduler_config.json" if "scheduler" in part else (
+            "tokenizer_config.json" if part == "tokenizer" else "config.json")
+        needed.append(f"{part}/{config}")
+    for rel in needed:
+        if not (folder / rel).is_file():
+            raise missing(rel)
+    for part in ("unet", "text_encoder"):
+        if part not in parts:
+            continue
+        files = _weight_files(folder / part, variant) or _weight_files(folder / part, None)
+        if not files:
+            raise missing(f"{part}/ weights (*.safetensors)")
+        for f in files:
+            if not (folder / part / f).is_file():
+                raise missing(f"{part}/{f}")
+
+
+# The parts each use of a repository reads (everything else in it is never loaded).
+STAGE1_PARTS = ("unet", "scheduler")
+ENCODER_PARTS = ("tokenizer", "text_encoder")
+STAGE2_PARTS = ("unet", "scheduler", "image_noising_scheduler", "tokenizer")
+
+
+def variant_for(dtype: torch.dtype, folder: Optional[Path] = None, part: str = "unet") -> Optional[str]:
+    """'fp16' for half precision where the files exist (the hub repositories have them)."""
+    if dtype != torch.float16:
+        return None
+    if folder is None or _weight_files(folder / part, "fp16"):
+        return "fp16"
+    return None
+
+
+def download(repo: str, dtype: torch.dtype, weights: Optional[Path] = None) -> Path:
+    """Fetch what the build uses of ``repo`` into the hub cache (or ``weights``), with progress
+    bars. Stage I's repository also gives the T5 encoder; stage II's text encoder is never used."""
+    from diffusers import IFPipeline, IFSuperResolutionPipeline
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    cls, skip = (IFPipeline, {}) if repo == STAGE1 else (IFSuperResolutionPipeline, {"text_encoder": None})
     try:
-        return cls.from_pretrained(repo, local_files_only=offline, **kwargs)
+        path = cls.download(repo, variant=variant_for(dtype), cache_dir=weights, **UNUSED, **skip)
     except GatedRepoError:
         raise DeepFloydError(f"{repo}: access refused (403, gated model). " + FIX_TOKEN.format(repo=repo)) from None
     except RepositoryNotFoundError:
         raise DeepFloydError(f"{repo}: not found or no token (401). " + FIX_TOKEN.format(repo=repo)) from None
-    except (LocalEntryNotFoundError, OSError) as e:
-        if offline or "offline" in str(e).lower() or isinstance(e, LocalEntryNotFoundError):
-            raise DeepFloydError(f"{repo}: weights are not in the local cache and the hub is offline. Fix: run "
-                                 "once online (unset HF_HUB_OFFLINE) to download them, or use --backend "
-                                 "scratch") from None
-        raise
+    except OSError as e:
+        raise DeepFloydError(f"{repo}: download failed ({str(e).splitlines()[0][:160]}). Fix: check the "
+                             "network and your token, or copy the weights and pass --weights DIR") from None
+    return Path(path)
 
 
-def _load(cls, repo: str, device: str, dtype: torch.dtype, **parts):
-    """A DeepFloyd pipeline on ``device`` without safety checker, feature extractor and watermarker
-    (fp16 weights from the hub, or a local folder saved with save_pretrained)."""
-    kw = {"variant": "fp16"} if dtype == torch.float16 and not os.path.isdir(repo) else {}
-    pipe = _from_pretrained(cls, repo, safety_checker=None, feature_extractor=None, watermarker=None,
-                            torch_dtype=dtype, **parts, **kw)
+def _load(cls, folder: Path, repo: str, device: str, dtype: torch.dtype, offload: bool, **parts):
+    """A pipeline from a local folder on ``device``, without the parts the build never uses.
+    ``offload``: diffusers' model CPU offload (each part moves to the GPU only while it runs)."""
     try:
+        pipe = cls.from_pretrained(folder, torch_dtype=dtype, variant=variant_for(dtype, folder),
+                                   local_files_only=True, **UNUSED, **parts)
+    except (OSError, ValueError, KeyError) as e:
+        raise DeepFloydError(f"{repo}: cannot load from {folder} ({str(e).splitlines()[0][:200]}). "
+                             + FIX_INCOMPLETE.format(repo=repo)) from None
+    pipe.set_progress_bar_config(leave=False)
+    try:
+        if offload:
+            pipe.enable_model_cpu_offload(device=device)
+            return pipe
         return pipe.to(device)
     except torch.cuda.OutOfMemoryError:
-        raise DeepFloydError("out of GPU memory while loading DeepFloyd IF. Fix: free the GPU, or call "
-                             "pipe.enable_model_cpu_offload() on a smaller card") from None
-
-
-def load_stage1(repo: str = STAGE1, device: str = "cuda", dtype: torch.dtype = torch.float16):
-    """Stage I without its text encoder (prompts come pre-embedded)."""
-    from diffusers import IFPipeline
-
-    return _load(IFPipeline, repo, device, dtype, text_encoder=None)
-
-
-def load_stage2(repo: str = STAGE2, device: str = "cuda", dtype: torch.dtype = torch.float16):
-    from diffusers import IFSuperResolutionPipeline
-
-    return _load(IFSuperResolutionPipeline, repo, device, dtype, text_encoder=None)
+        raise DeepFloydError("out of GPU memory while loading DeepFloyd IF. Fix: pass --offload (cards under "
+                             "24 GB), or free the GPU") from None
 
 
 @torch.no_grad()
-def embed_prompts(prompts: list[str], repo: str = STAGE1, device: str = "cuda",
-                  dtype: torch.dtype = torch.float16) -> dict[str, torch.Tensor]:
-    """{prompt: (1, 77, 4096)} T5 embeddings, computed once (the encoder is then freed)."""
+def embed_prompts(prompts: list[str], folder: Path, device: str, dtype: torch.dtype,
+                  offload: bool = False) -> dict[str, torch.Tensor]:
+    """{prompt: (1, 77, D)} T5 embeddings (D = 4096 for the real encoder), one encoder call per
+    prompt; the encoder is freed afterwards."""
     from diffusers import IFPipeline
 
-    pipe = _load(IFPipeline, repo, device, dtype, unet=None)
+    pipe = _load(IFPipeline, folder, STAGE1, device, dtype, offload, unet=None)
     out = {}
     for p in prompts:
-        emb, _ = pipe.encode_prompt(p, do_classifier_free_guidance=False, device=device)
+        emb, _ = pipe.encode_prompt(p, do_classifier_free_guidance=False, device=pipe._execution_device)
         out[p] = emb.to("cpu")
     del pipe
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
     return out
 
 
 class DeepFloydBackend:
+    """Part A on DeepFloyd IF (implements ``models.backend.Backend``)."""
+
     name = "deepfloyd"
     model_label = "DeepFloyd IF (stage I, 64 px; stage II, 256 px)"
+    has_upsampler = True
     images = {"test": "photo:astronaut", "own1": "photo:chelsea", "own2": "photo:coffee",
               "web": "photo:rocket", "drawn1": "sketch:house", "drawn2": "sketch:tree"}
+    image_labels = {"test": "test image (astronaut)", "own1": "own image 1 (a cat)",
+                    "own2": "own image 2 (coffee)", "web": "web-style image (a rocket)",
+                    "drawn1": "drawing 1 (a house)", "drawn2": "drawing 2 (a tree)"}
 
-    def __init__(self, stage1, embeddings: dict[str, torch.Tensor], stage2=None):
-        self.stage1, self.stage2 = stage1, stage2
+    def __init__(self, stage1, embeddings: dict[str, torch.Tensor], load_stage2: Optional[Callable] = None):
+        """``stage1``: an IFPipeline without text encoder; ``load_stage2()`` gives the
+        IFSuperResolutionPipeline, called the first time a result is upsampled."""
+        self.stage1 = stage1
+        self._load_stage2, self._stage2 = load_stage2, None
         self.embeddings = embeddings
         sched = stage1.scheduler
         self.T = sched.config.num_train_timesteps
         self.abar = sched.alphas_cumprod  # the scheduler's own float32 table, as IFPipeline uses it
         size = stage1.unet.config.sample_size
         self.image_shape = (stage1.unet.config.in_channels, size, size)
-        self.device = stage1.unet.device
+        self.device = stage1._execution_device
         self.dtype = stage1.unet.dtype
 
-    def describe(self, prompt: str) -> str:
-        return f"T5 embedding of {prompt!r}"
+    def describe(self, prompt: str) -> Optional[str]:
+        return None  # the prompt is the condition: nothing to add to a caption
 
     def embed(self, prompt: str) -> torch.Tensor:
-        if prompt not in self.embeddings:
-            raise KeyError(f"prompt {prompt!r} has no embedding: add it to prompt_embeddings.prompts in the "
-                           "content's front matter")
+        if prompt not in self.embeddings:  # the plan embeds every prompt it finds: this is a bug
+            raise RuntimeError(f"prompt {prompt!r} was not embedded by prompt_embeddings")
         return self.embeddings[prompt].to(self.device, self.dtype)
 
     @torch.no_grad()
@@ -136,7 +224,8 @@ class DeepFloydBackend:
         try:
             out = self.stage1.unet(x.to(self.dtype), t, encoder_hidden_states=cond, return_dict=False)[0]
         except torch.cuda.OutOfMemoryError:
-            raise DeepFloydError("out of GPU memory in stage I. Fix: use fewer images per batch") from None
+            raise DeepFloydError("out of GPU memory in stage I. Fix: pass --offload, or use fewer "
+                                 "images per batch") from None
         eps, var = out.to(x.dtype).split(x.shape[1], dim=1)
         return Prediction(eps, var)
 
@@ -157,6 +246,12 @@ class DeepFloydBackend:
 
     def to_image(self, x: torch.Tensor) -> torch.Tensor:
         return ((x.float() + 1) / 2).clamp(0, 1)
+
+    @property
+    def stage2(self):
+        if self._stage2 is None and self._load_stage2 is not None:
+            self._stage2 = self._load_stage2()
+        return self._stage2
 
     @torch.no_grad()
     def upsample(self, x: torch.Tensor, prompt: str, generator: torch.Generator) -> Optional[torch.Tensor]:

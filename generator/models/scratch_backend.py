@@ -9,7 +9,7 @@ How a prompt becomes a condition (the model knows ten words, the digits):
    "seven"), conditions on that class;
 2. "" and "a high quality photo" are the null class (the all-zero vector), the
    unconditional model of CFG;
-3. each other prompt of SPEC.md has a stand-in digit chosen for its shape,
+3. each other prompt of the report has a stand-in digit chosen for its shape,
    listed in ``STAND_INS`` (a rocket ship is a tall 1, a skull a round 0, the old
    man a 6 and the campfire a 9, so the anagram pair is the 6/9 pair);
 4. any other prompt is an error that lists these rules.
@@ -56,12 +56,18 @@ def prompt_digit(prompt: str) -> int | None:
 
 
 class ScratchBackend:
+    """Part A on the section 14 model (implements ``models.backend.Backend``)."""
+
     name = "scratch"
+    has_upsampler = False
     image_shape = (1, 28, 28)
     model_label = "the class-conditioned MNIST UNet trained in section 14"
     # image roles of the report, as digits (see generator/data/images.py)
     images = {"test": "mnist:7:1", "own1": "digit:2", "own2": "digit:5", "web": "font:4",
               "drawn1": "scribble:3", "drawn2": "scribble:8"}
+    image_labels = {"test": "test image (a 7 from MNIST)", "own1": "own image 1 (a drawn 2)",
+                    "own2": "own image 2 (a drawn 5)", "web": "web-style image (a typeset 4)",
+                    "drawn1": "drawing 1 (a scribbled 3)", "drawn2": "drawing 2 (a scribbled 8)"}
 
     def __init__(self, state_dict: dict, D: int, T: int, beta_start: float, beta_end: float,
                  device: torch.device):

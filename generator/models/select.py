@@ -1,47 +1,21 @@
-"""Choosing the Part A backend: DeepFloyd IF where its weights and a GPU are present,
-else the scratch class-conditioned MNIST model, with the reason said out loud."""
+"""Choosing the Part A backend: DeepFloyd IF where its weights are found and a GPU is selected,
+else the scratch class-conditioned MNIST model, with the reason said out loud either way."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import functools
+from pathlib import Path
+from typing import Optional
 
 import torch
 
 from ..errors import BuildError
 from . import deepfloyd
-
-
-@dataclass(frozen=True)
-class BackendChoice:
-    name: str                     # "deepfloyd" | "scratch"
-    identity: str                 # goes into the cache key of every Part A result
-    upstream: tuple[str, ...]     # experiments the backend is built from
-    reason: str                   # printed, and shown on the page
-    make: Callable                # make(ctx) -> backend
-
-
-def _make_scratch(ctx):
-    from ..train import load_snapshot
-    from .scratch_backend import ScratchBackend
-
-    entry = ctx.upstream["train_class_ddpm"]
-    p = entry.manifest["ingredients"]["params"]
-    weights = load_snapshot(entry.tensors("weights"), max(p["keep_epochs"]))
-    return ScratchBackend(weights, p["D"], p["T"], p["beta_start"], p["beta_end"], ctx.device)
-
-
-def _make_deepfloyd(ctx):
-    deepfloyd.require_cuda(str(ctx.device))
-    entry = ctx.upstream["prompt_embeddings"]
-    tensors, prompts = entry.tensors("embeddings"), entry.json("prompts")
-    embeddings = {p: tensors[f"prompt{i}"] for i, p in enumerate(prompts)}
-    stage1 = deepfloyd.load_stage1(device=str(ctx.device))
-    stage2 = deepfloyd.load_stage2(device=str(ctx.device))
-    return deepfloyd.DeepFloydBackend(stage1, embeddings, stage2)
-
+from .backend import BackendChoice
 
 SCRATCH_UPSTREAM = ("train_class_ddpm",)
 DEEPFLOYD_UPSTREAM = ("prompt_embeddings",)
+CPU_NOTE = ("DeepFloyd IF on the CPU runs in fp32; with the real weights that takes hours per section "
+            "(use --device cuda), with the tiny stand-in of tests/fixtures minutes")
 
 
 def _code_digest(module: str) -> str:
@@ -52,34 +26,109 @@ def _code_digest(module: str) -> str:
     return key_of(source_closure(module))[:16]
 
 
+def _make_scratch(upstream: dict, device: torch.device):
+    from ..train import load_snapshot
+    from .scratch_backend import ScratchBackend
+
+    entry = upstream["train_class_ddpm"]
+    p = entry.manifest["ingredients"]["params"]
+    weights = load_snapshot(entry.tensors("weights"), max(p["keep_epochs"]))
+    return ScratchBackend(weights, p["D"], p["T"], p["beta_start"], p["beta_end"], device)
+
+
+def _check_scratch_prompt(prompt: str) -> None:
+    from .scratch_backend import prompt_digit
+
+    prompt_digit(prompt)
+
+
 def scratch(reason: str) -> BackendChoice:
     ident = f"scratch:ClassConditionalUNet(final epoch),code={_code_digest('generator.models.scratch_backend')}"
-    return BackendChoice("scratch", ident, SCRATCH_UPSTREAM, reason, _make_scratch)
+    return BackendChoice("scratch", "scratch MNIST UNet", ident, SCRATCH_UPSTREAM, reason, "float32",
+                         _make_scratch, _check_scratch_prompt)
 
 
-def choose(choice: str, device: str) -> BackendChoice:
-    """``auto``: DeepFloyd when both stages are in the local Hugging Face cache and CUDA is
-    present; otherwise scratch. ``deepfloyd`` fails fast with the fix when it cannot run."""
+def _make_deepfloyd(upstream: dict, device: torch.device, folders: dict, dtype: torch.dtype, offload: bool):
+    from diffusers import IFPipeline, IFSuperResolutionPipeline
+
+    entry = upstream["prompt_embeddings"]
+    tensors, prompts = entry.tensors("embeddings"), entry.json("prompts")
+    embeddings = {p: tensors[f"prompt{i}"] for i, p in enumerate(prompts)}
+    dev = str(device)
+    stage1 = deepfloyd._load(IFPipeline, folders[deepfloyd.STAGE1], deepfloyd.STAGE1, dev, dtype, offload,
+                             text_encoder=None)
+    load2 = functools.partial(deepfloyd._load, IFSuperResolutionPipeline, folders[deepfloyd.STAGE2],
+                              deepfloyd.STAGE2, dev, dtype, offload, text_encoder=None)
+    return deepfloyd.DeepFloydBackend(stage1, embeddings, load2)
+
+
+def _embed(prompts: list[str], folder: Path, device: str, dtype: torch.dtype, offload: bool) -> dict:
+    deepfloyd.check_complete(folder, deepfloyd.STAGE1, deepfloyd.ENCODER_PARTS,
+                             deepfloyd.variant_for(dtype, folder, "text_encoder"))
+    return deepfloyd.embed_prompts(prompts, folder, device, dtype, offload)
+
+
+def _check_any_prompt(prompt: str) -> None:
+    if not isinstance(prompt, str):
+        raise ValueError(f"a prompt must be text, got {prompt!r}")
+
+
+def _default_offload(device: str) -> bool:
+    """Model CPU offload on cards under 24 GB: stage I (fp16, 8.6 GB) and stage II (2.5 GB) with
+    activations do not fit a 16 GB card next to each other."""
+    if not device.startswith("cuda"):
+        return False
+    return torch.cuda.get_device_properties(torch.device(device)).total_memory < 24 * 2**30
+
+
+def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload: Optional[bool]) -> BackendChoice:
+    dtype = torch.float16 if device.startswith("cuda") else torch.float32
+    for repo, parts in ((deepfloyd.STAGE1, deepfloyd.STAGE1_PARTS), (deepfloyd.STAGE2, deepfloyd.STAGE2_PARTS)):
+        deepfloyd.check_complete(folders[repo], repo, parts, deepfloyd.variant_for(dtype, folders[repo]))
+    offload = _default_offload(device) if offload is None else offload
+    dtype_name = str(dtype).replace("torch.", "")
+    ident = (",".join(f"{r}@{deepfloyd.revision(f)}" for r, f in folders.items())
+             + f",dtype={dtype_name},code={_code_digest('generator.models.deepfloyd')}")
+    if not device.startswith("cuda"):
+        reason = f"{reason}; {CPU_NOTE}"
+    make = functools.partial(_make_deepfloyd, folders=folders, dtype=dtype, offload=offload)
+    embed = functools.partial(_embed, folder=folders[deepfloyd.STAGE1], device=device, dtype=dtype, offload=offload)
+    return BackendChoice("deepfloyd", "DeepFloyd IF", ident, DEEPFLOYD_UPSTREAM, reason, dtype_name, make,
+                         _check_any_prompt, embed)
+
+
+def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Optional[bool] = None) -> BackendChoice:
+    """``auto``: DeepFloyd when both stages are found locally (``weights`` or the Hugging Face
+    cache) and ``device`` is CUDA; otherwise scratch. ``deepfloyd``: runs on any device, downloads
+    the weights if they are missing and the hub is reachable, and otherwise fails with the fix.
+    ``device`` has been checked by the CLI (cli.check_device)."""
     if choice == "scratch":
         return scratch("--backend scratch")
-    revs = {r: deepfloyd.local_revision(r) for r in (deepfloyd.STAGE1, deepfloyd.STAGE2)}
-    missing = [r for r, v in revs.items() if v is None]
-    has_cuda = torch.cuda.is_available() and device.startswith("cuda")
-    if not missing and has_cuda:
-        ident = ",".join(f"{r}@{v}" for r, v in revs.items()) + f",code={_code_digest('generator.models.deepfloyd')}"
-        return BackendChoice("deepfloyd", ident, DEEPFLOYD_UPSTREAM, "DeepFloyd IF weights and a CUDA GPU found",
-                             _make_deepfloyd)
-    why = []
-    if missing:
-        why.append("no DeepFloyd IF weights in the local Hugging Face cache")
-    if not has_cuda:
-        why.append("no CUDA GPU selected (--device cuda)" if torch.cuda.is_available() else "no CUDA GPU")
-    reason = "; ".join(why)
-    if choice == "deepfloyd":
-        raise BuildError(f"cannot run DeepFloyd IF: {reason}. Fix: on a CUDA machine, accept the licence at "
-                         f"https://huggingface.co/{deepfloyd.STAGE1}, log in with `huggingface-cli login`, run "
-                         "once online to download the weights, and pass --device cuda; or use --backend scratch",
-                         "--backend deepfloyd")
-    if choice != "auto":
+    if choice not in ("auto", "deepfloyd"):
         raise BuildError(f"unknown backend '{choice}'; use auto, deepfloyd or scratch", "--backend")
-    return scratch(reason)
+    where = f"--weights {weights}" if weights else "the local Hugging Face cache"
+    folders = {r: deepfloyd.locate(r, weights) for r in (deepfloyd.STAGE1, deepfloyd.STAGE2)}
+    missing = [r for r, f in folders.items() if f is None]
+    try:
+        if choice == "auto":
+            if missing:
+                return scratch(f"no DeepFloyd IF weights in {where}")
+            if not device.startswith("cuda"):
+                return scratch(f"DeepFloyd IF weights found in {where}, but no CUDA device selected "
+                               "(--device cuda)")
+            return deepfloyd_choice(folders, device, f"DeepFloyd IF weights in {where} and {device}", offload)
+        if missing and (deepfloyd.offline() or weights):
+            raise BuildError(
+                f"cannot run DeepFloyd IF: {', '.join(missing)} not found in {where}"
+                + (" and the hub is offline (HF_HUB_OFFLINE)" if deepfloyd.offline() else "")
+                + f". Fix: accept the licence at https://huggingface.co/{deepfloyd.STAGE1} and "
+                f"https://huggingface.co/{deepfloyd.STAGE2}, `huggingface-cli login`, then run once online "
+                "without HF_HUB_OFFLINE (or pass --weights DIR with a copy); or use --backend scratch",
+                "--backend deepfloyd")
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
+        for repo in missing:
+            print(f"downloading {repo} (only the parts the build uses) ...")
+            folders[repo] = deepfloyd.download(repo, dtype, weights)
+        return deepfloyd_choice(folders, device, "--backend deepfloyd", offload)
+    except deepfloyd.DeepFloydError as e:
+        raise BuildError(str(e), "--backend deepfloyd" if choice == "deepfloyd" else "--backend auto") from None
