@@ -117,6 +117,27 @@ class CorruptEntry(Exception):
     pass
 
 
+def manifest_problem(m: Any) -> Optional[str]:
+    """What is wrong with the shape of a manifest, None if nothing: a valid JSON file of the wrong
+    shape is a corrupt entry like a failed hash (reported and recomputed), never a traceback."""
+    def is_map(v, item=object) -> bool:
+        return isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, item) for k, x in v.items())
+
+    if not isinstance(m, dict):
+        return f"manifest is a {type(m).__name__}, not an object"
+    for field, ok in (("key", isinstance(m.get("key"), str)), ("ingredients", is_map(m.get("ingredients"))),
+                      ("artifacts", is_map(m.get("artifacts"), dict)), ("provenance", is_map(m.get("provenance")))):
+        if not ok:
+            return f"manifest field '{field}' is missing or malformed"
+    if not isinstance(m["provenance"].get("date"), str):
+        return "manifest field 'provenance.date' is missing"
+    for name, art in m["artifacts"].items():
+        if not (isinstance(art.get("kind"), str) and is_map(art.get("files"), str) and is_map(art.get("sha256"), str)
+                and set(art["files"].values()) == set(art["sha256"]) and is_map(art.get("meta", {}))):
+            return f"artifact '{name}' is malformed (kind, files, sha256 of every file, meta)"
+    return None
+
+
 @dataclass
 class Entry:
     """A verified cache entry."""
@@ -159,7 +180,10 @@ class Store:
             manifest = json.loads((d / MANIFEST).read_text())
         except (OSError, ValueError) as e:
             raise CorruptEntry(f"{d / MANIFEST}: unreadable manifest ({e})") from None
-        if manifest.get("key") != key:
+        problem = manifest_problem(manifest)
+        if problem:
+            raise CorruptEntry(f"{d / MANIFEST}: {problem}")
+        if manifest["key"] != key:
             raise CorruptEntry(f"{d / MANIFEST}: key mismatch")
         for art in manifest["artifacts"].values():
             for fname, digest in art["sha256"].items():
@@ -174,7 +198,9 @@ class Store:
         for m in (self.root / name).glob(f"*/{MANIFEST}"):
             try:
                 man = json.loads(m.read_text())
-            except ValueError:
+            except (OSError, ValueError):
+                continue
+            if manifest_problem(man):
                 continue
             if best is None or man["provenance"]["date"] > best["provenance"]["date"]:
                 best = man
@@ -196,16 +222,31 @@ class Store:
             manifest = {"name": name, "key": key, "ingredients": ingredients,
                         "artifacts": artifacts, "provenance": provenance}
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
+            _swap_in(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return Entry(final, manifest)
 
-    def discard(self, name: str, key: str) -> None:
-        shutil.rmtree(self.entry_dir(name, key), ignore_errors=True)
+    def recover(self) -> list[Path]:
+        """Undo what killed builds left behind: an old entry set aside while its replacement was
+        swapped in is put back if the replacement never arrived, and temporary folders of
+        processes that are gone are removed (a live process's are left alone)."""
+        touched = []
+        if not self.root.exists():
+            return touched
+        for d in sorted(self.root.glob("*/.old-*")) + sorted(self.root.glob("*/.tmp-*")):
+            key, pid = d.name.split("-")[1:3]
+            if _alive(int(pid)):
+                continue
+            final = d.parent / key
+            if d.name.startswith(".old-") and not (final / MANIFEST).exists():
+                shutil.rmtree(final, ignore_errors=True)
+                os.replace(d, final)
+            else:
+                shutil.rmtree(d, ignore_errors=True)
+            touched.append(d)
+        return touched
 
     def gc(self, live: dict[str, str]) -> list[Path]:
         """Delete entries (and leftover temporary folders) whose key is not in ``live``."""
@@ -222,6 +263,29 @@ class Store:
             if not any(exp_dir.iterdir()):
                 exp_dir.rmdir()
         return removed
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Put folder ``new`` at ``final``; an entry already there is removed only after the new one
+    is in place. A kill between the two renames leaves the old one as ``.old-<key>-<pid>``, which
+    ``Store.recover`` puts back."""
+    old = final.parent / f".old-{final.name}-{os.getpid()}"
+    if final.exists():
+        os.replace(final, old)
+    os.replace(new, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def versions() -> dict[str, str]:

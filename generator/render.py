@@ -168,6 +168,7 @@ class Renderer:
 
 def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str, Asset], static: Path) -> None:
     """Write everything to a sibling temporary folder, then swap it in for site/."""
+    recover_site(site_dir)
     tmp = site_dir.parent / f".site-tmp-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -190,3 +191,18 @@ def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str
         os.replace(site_dir, old)
     os.replace(tmp, site_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_site(site_dir: Path) -> None:
+    """Before writing a site: put back a site set aside by a killed build whose new site never
+    arrived, and remove the temporary folders of processes that are gone."""
+    from .cache import _alive
+
+    for d in sorted(site_dir.parent.glob(".site-old-*")) + sorted(site_dir.parent.glob(".site-tmp-*")):
+        pid = d.name.rsplit("-", 1)[1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if d.name.startswith(".site-old-") and not site_dir.exists():
+            os.replace(d, site_dir)
+        else:
+            shutil.rmtree(d, ignore_errors=True)

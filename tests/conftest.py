@@ -10,6 +10,16 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_thread_builds():
+    """Builds run in-process keep the suite's one thread (tests/test_threads.py checks the choice)."""
+    from generator import threads
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(threads, "apply", lambda requested: (1, "tests: one thread"))
+        yield
+
+
 @pytest.fixture
 def gen():
     return torch.Generator().manual_seed(0)

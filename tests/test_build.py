@@ -210,6 +210,9 @@ BAD_PAGES = {
     "unknown image": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
                                                      "forward_process: {image: 'digit:12'}"),
                       "experiment forward_process: ValueError: image 'digit:12'"),
+    "prompt the model cannot use": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "sampling_from_noise: {prompt: 'a photo of a cat'}"),
+        "index.md:7: experiment 'sampling_from_noise': the scratch backend cannot condition on prompt 'a photo"),
     "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
 }
 

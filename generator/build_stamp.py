@@ -1,0 +1,108 @@
+"""The no-op build: when nothing that a build reads has changed since the last one, say so and stop.
+
+A full no-op build imports torch (2-3 s) to learn each experiment's parameters, hashes the
+source closure of every experiment and re-verifies 53 MB of cache. Like git's index, the
+stamp ``cache/.work/last-build.json`` remembers, after every successful full build, the
+size and modification time (ns) of every file that build read or wrote:
+
+* the code (``generator/**.py``, ``build.py``), the content and the templates,
+* the input files named by parameters,
+* every file of every cache entry the page used, and every file of the site it wrote,
+* the places that decide the Part A backend and the MNIST source (the DeepFloyd folders of
+  the Hugging Face cache, ``--weights``, ``--mnist-dir``, the torchvision MNIST folder),
+
+and the command-line options and environment variables that shape a build. If all are as
+recorded, the build is a no-op without importing torch. Any difference, a missing stamp,
+``--frozen`` (CI's full verification), ``--force``, ``--only``, ``--gc`` or ``--explain``
+takes the full path.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Iterable, Optional
+
+ENV_VARS = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "OMP_NUM_THREADS")
+OPTIONS = ("backend", "device", "seed", "mnist", "mnist_dir", "weights", "offload", "threads", "content",
+           "templates", "cache", "site")
+
+
+def path_of(cache_dir: Path) -> Path:
+    return Path(cache_dir) / ".work" / "last-build.json"
+
+
+def _stat(p: Path) -> Optional[list[int]]:
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
+
+
+def _files(folder: Path) -> Iterable[Path]:
+    if folder.is_dir():
+        yield from (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _watched_places(args, root: Path) -> list[Path]:
+    """Folders whose mere appearance changes what a build would do (no contents hashed)."""
+    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache" /
+                                                                       "huggingface")) / "hub")
+    places = [hub / "models--DeepFloyd--IF-I-XL-v1.0" / "refs" / "main",
+              hub / "models--DeepFloyd--IF-II-L-v1.0" / "refs" / "main",
+              Path.home() / ".cache" / "fun-with-diffusion" / "mnist"]
+    for p in (args.weights, args.mnist_dir):
+        if p is not None:
+            places += [Path(p), *Path(p).glob("*")]
+    return places
+
+
+def _fingerprint(args, root: Path, files: Iterable[Path]) -> dict:
+    code = [*_files(root / "generator"), root / "build.py", *_files(Path(args.content)), *_files(Path(args.templates))]
+    stats = {str(p): _stat(p) for p in [*code, *files, *_watched_places(args, root)]}
+    return {"options": {k: str(getattr(args, k, None)) for k in OPTIONS},
+            "env": {k: os.environ.get(k) for k in ENV_VARS}, "stats": stats}
+
+
+def eligible(args) -> bool:
+    return not (args.frozen or args.explain or args.force or args.only or args.gc)
+
+
+def check(args, root: Path) -> Optional[dict]:
+    """The stamp of the last build if nothing it recorded has changed, else None."""
+    try:
+        stamp = json.loads(path_of(args.cache).read_text())
+        recorded = [Path(p) for p in stamp["stats"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    now = _fingerprint(args, root, recorded)
+    if now["options"] != stamp["options"] or now["env"] != stamp["env"]:
+        return None
+    if set(now["stats"]) != set(stamp["stats"]):  # a file added to the code, content or templates
+        return None
+    if any(now["stats"][p] != (None if v is None else list(v)) for p, v in stamp["stats"].items()):
+        return None
+    return stamp
+
+
+def write(args, root: Path, entries: Iterable, inputs: Iterable[str], rows: list[dict]) -> None:
+    """Record a successful full build: ``entries`` (cache.Entry) the page used, input files by
+    path relative to the repository, the summary ``rows``."""
+    files = [p for e in entries for p in _files(e.path)]
+    files += [root / f for f in inputs] + list(_files(Path(args.site)))
+    stamp = {**_fingerprint(args, root, files), "rows": rows,
+             "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    path = path_of(args.cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(stamp))
+    tmp.replace(path)
+
+
+def forget(cache_dir: Path) -> None:
+    try:
+        path_of(cache_dir).unlink()
+    except OSError:
+        pass

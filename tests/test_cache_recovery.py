@@ -1,0 +1,100 @@
+"""A killed build never costs a good entry or site, and its leftovers are cleaned up next time."""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from generator import cache, render
+
+WRITER = textwrap.dedent("""
+    import os, sys
+    from pathlib import Path
+    from generator import cache
+
+    store = cache.Store(Path(sys.argv[1]))
+
+    def save(d):
+        (d / "a.json").write_text(sys.argv[3])
+        return {"a": {"kind": "metrics", "files": {"main": "a.json"}}}
+
+    if sys.argv[2] == "swap":        # die between setting the old entry aside and renaming the new one in
+        real, calls = os.replace, []
+        def dying_replace(a, b):
+            calls.append(a)
+            if len(calls) == 2:
+                os._exit(9)
+            real(a, b)
+        os.replace = dying_replace
+    elif sys.argv[2] == "encode":    # die while the artifacts are being written
+        def save(d):
+            (d / "a.json").write_text("half")
+            os._exit(9)
+    store.write("exp", "k" * 64, {"x": 1}, {"date": "now"}, save)
+""")
+
+
+def _write(root: Path, how: str, text: str) -> int:
+    return subprocess.run([sys.executable, "-c", WRITER, str(root), how, text], cwd=cache.ROOT).returncode
+
+
+def test_a_kill_while_swapping_keeps_the_old_entry(tmp_path):
+    assert _write(tmp_path, "ok", '"old"') == 0
+    assert _write(tmp_path, "swap", '"new"') == 9
+    store = cache.Store(tmp_path)
+    assert store.load("exp", "k" * 64) is None            # the entry is set aside, not lost
+    # the old entry is put back; the unfinished new one is removed
+    assert sorted(p.name.split("-")[0] for p in store.recover()) == [".old", ".tmp"]
+    entry = store.load("exp", "k" * 64)
+    assert entry is not None and entry.json("a") == "old"
+    assert not list(tmp_path.glob("exp/.*"))
+
+
+def test_a_kill_while_encoding_leaves_the_entry_and_a_leftover_that_is_removed(tmp_path):
+    assert _write(tmp_path, "ok", '"old"') == 0
+    assert _write(tmp_path, "encode", '"new"') == 9
+    assert list(tmp_path.glob("exp/.tmp-*"))
+    store = cache.Store(tmp_path)
+    assert store.load("exp", "k" * 64).json("a") == "old"
+    store.recover()
+    assert not list(tmp_path.glob("exp/.*"))
+
+
+def test_a_live_process_keeps_its_temporary_folder(tmp_path):
+    import os
+
+    live = tmp_path / "exp" / f".tmp-{'k' * 16}-{os.getpid()}"
+    live.mkdir(parents=True)
+    assert cache.Store(tmp_path).recover() == [] and live.exists()
+
+
+def test_a_site_set_aside_by_a_killed_render_comes_back(tmp_path):
+    site = tmp_path / "site"
+    dead = tmp_path / ".site-old-999999999"
+    dead.mkdir()
+    (dead / "index.html").write_text("previous")
+    (tmp_path / ".site-tmp-999999999").mkdir()
+    render.recover_site(site)
+    assert (site / "index.html").read_text() == "previous"
+    assert not list(tmp_path.glob(".site-*"))
+
+
+def test_a_manifest_of_the_wrong_shape_is_a_corrupt_entry(tmp_path):
+    import json
+
+    import pytest
+
+    store = cache.Store(tmp_path)
+
+    def save(d):
+        (d / "a.json").write_text("1")
+        return {"a": {"kind": "metrics", "files": {"main": "a.json"}}}
+
+    entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "now"}, save)
+    good = json.loads((entry.path / cache.MANIFEST).read_text())
+    bad = [[1, 2, 3], {}, {"key": "k" * 64}, {**good, "artifacts": {"a": {"kind": "metrics"}}},
+           {**good, "provenance": {}}, {**good, "artifacts": {"a": {**good["artifacts"]["a"], "sha256": {}}}}]
+    for manifest in bad:
+        (entry.path / cache.MANIFEST).write_text(json.dumps(manifest))
+        with pytest.raises(cache.CorruptEntry):
+            store.load("exp", "k" * 64)
+        assert store.previous("exp") is None
