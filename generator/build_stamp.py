@@ -99,10 +99,3 @@ def write(args, root: Path, entries: Iterable, inputs: Iterable[str], rows: list
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
     tmp.write_text(json.dumps(stamp))
     tmp.replace(path)
-
-
-def forget(cache_dir: Path) -> None:
-    try:
-        path_of(cache_dir).unlink()
-    except OSError:
-        pass

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,16 @@ def check_device(device: str) -> None:
                          f"cuda:{torch.cuda.device_count() - 1}", "--device")
 
 
+def _check_site(site: Path) -> None:
+    """site/ is replaced by a sibling folder: its parent must exist and be writable, before any work."""
+    parent = site.resolve().parent
+    if site.exists() and not site.is_dir():
+        raise BuildError(f"'{site}' is a file, not a folder. Fix: pass another --site", "--site")
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise BuildError(f"cannot write the site into '{site}': its folder {parent} does not exist or is not "
+                         "writable. Fix: create it, or pass a --site in a writable folder", "--site")
+
+
 def build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     check_device(args.device)
@@ -92,7 +103,6 @@ def build(args: argparse.Namespace) -> int:
             print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
                   f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
             return 0
-    build_stamp.forget(args.cache)  # whatever happens next, the old stamp no longer describes the site
     from .execute import Environment, Options, execute, plan
     from .render import Renderer
 
@@ -101,6 +111,7 @@ def build(args: argparse.Namespace) -> int:
                          "out to use the idle cores", "--threads")
     n_threads, why = threads.apply(args.threads)
     print(f"CPU threads: {n_threads} ({why})")
+    _check_site(args.site)
     if args.weights is not None and not args.weights.is_dir():
         raise BuildError(f"'{args.weights}' is not a folder. Fix: pass the folder that holds IF-I-XL-v1.0 and "
                          "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")

@@ -76,9 +76,50 @@ def _override_lines(node, rel: str) -> dict:
     return out
 
 
+def _read_utf8(path: Path, rel: str) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise BuildError(f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}). Fix: save the file "
+                         "as UTF-8 (most editors: 'Save with encoding')", f"{rel}:{line}") from None
+
+
+def _duplicate_keys(node, rel: str) -> None:
+    """YAML keeps the last of two equal keys silently; a duplicate is an error at its line."""
+    if isinstance(node, yaml.MappingNode):
+        seen = {}
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                if k.value in seen:
+                    raise BuildError(f"duplicate key '{k.value}' in the front matter (first on line {seen[k.value]}). "
+                                     "Fix: keep one of them", f"{rel}:{k.start_mark.line + 2}")
+                seen[k.value] = k.start_mark.line + 2
+            _duplicate_keys(v, rel)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _duplicate_keys(v, rel)
+
+
+HEADING_ID = re.compile(r"\{#([\w-]+)\}|\bid=\"([\w-]+)\"")
+
+
+def _duplicate_ids(body: list[str], body_start: int, rel: str) -> None:
+    """Two elements with one id break every link to it: an error at the second."""
+    seen: dict[str, int] = {}
+    for i, line in enumerate(body):
+        for m in HEADING_ID.finditer(line):
+            ident = m[1] or m[2]
+            if ident in seen:
+                raise BuildError(f"duplicate id '{ident}' (first on line {seen[ident]}). Fix: rename one",
+                                 f"{rel}:{body_start + i}")
+            seen[ident] = body_start + i
+
+
 def read_page(path: Path, root: Path) -> Page:
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    fm, body, body_start = _split_front_matter(path.read_text(encoding="utf-8"), rel)
+    fm, body, body_start = _split_front_matter(_read_utf8(path, rel), rel)
     try:
         meta = yaml.safe_load(fm) or {}
         node = yaml.compose(fm)
@@ -89,6 +130,8 @@ def read_page(path: Path, root: Path) -> Page:
                          f"{rel}:{line}") from None
     if not isinstance(meta, dict):
         raise BuildError("front matter must be a YAML mapping (key: value lines)", f"{rel}:2")
+    _duplicate_keys(node, rel)
+    _duplicate_ids(body, body_start, rel)
     for key in ("layout", "title", "permalink"):
         if key not in meta:
             raise BuildError(f"front matter lacks '{key}'. Fix: add '{key}: ...'", f"{rel}:1")

@@ -213,6 +213,9 @@ BAD_PAGES = {
     "prompt the model cannot use": (PAGE.format(t="[250]").replace(
         "forward_process: {t: [250]}", "sampling_from_noise: {prompt: 'a photo of a cat'}"),
         "index.md:7: experiment 'sampling_from_noise': the scratch backend cannot condition on prompt 'a photo"),
+    "duplicate front-matter key": (PAGE.format(t="[250]").replace("title: Tiny report", "title: A\ntitle: B"),
+                                   "index.md:4: duplicate key 'title'"),
+    "duplicate section id": (PAGE.format(t="[250]") + "\n## Again {#intro}\n", "index.md:18: duplicate id 'intro' (first on line 10)"),
     "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
 }
 
@@ -259,3 +262,24 @@ def test_only_runs_the_named_experiment_and_rejects_unknown_names(proj, capsys):
     code, out, _ = build(proj, "--only", "forward_process", "--force", "forward_process", capsys=capsys)
     assert code == 0 and re.search(r"forward_process\s+computed", out)
     assert not re.search(r"train_class_ddpm\s+computed", out)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_a_page_that_is_not_utf8_is_one_line(proj, capsys, encoding):
+    before = tree_digest(proj / "site"), tree_digest(proj / "cache")
+    (proj / "content" / "index.md").write_bytes(PAGE.format(t="[250]").replace("Intro", "Intró").encode(encoding))
+    code, _, err = build(proj, capsys=capsys)
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1 and "not UTF-8" in lines[0] and "index.md:" in lines[0], err
+    assert (tree_digest(proj / "site"), tree_digest(proj / "cache")) == before
+
+
+@pytest.mark.parametrize("site", ["missing-parent/deeper/site", "a-file"])
+def test_a_site_that_cannot_be_written_is_refused_before_any_work(proj, capsys, site, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    before = tree_digest(proj / "cache")
+    code = cli.main(["--content", str(proj / "content"), "--cache", str(proj / "cache"), "--site",
+                     str(tmp_path / site)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--site" in err and "Fix" in err and "Traceback" not in err
+    assert tree_digest(proj / "cache") == before
