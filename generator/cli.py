@@ -133,8 +133,9 @@ def build(args: argparse.Namespace) -> int:
     backend = env.backend_choice
     print(f"Part A backend: {backend.name} ({backend.reason})")
     # 2. plan: keys and freshness of every experiment
-    roots = sorted({f.experiment for p in pages for f in p.figures} | set(overrides) | set(args.only)
-                   | set(args.force))
+    # an override of prompt_embeddings (extra prompts) means nothing on a backend that needs no embeddings
+    overridden = {n for n in overrides if n != "prompt_embeddings" or backend.embed_prompts is not None}
+    roots = sorted({f.experiment for p in pages for f in p.figures} | overridden | set(args.only) | set(args.force))
     nodes = plan(experiments, overrides, env, store, lines, roots=roots)
     if args.explain:
         print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12]} for n in nodes],

@@ -283,3 +283,12 @@ def test_a_site_that_cannot_be_written_is_refused_before_any_work(proj, capsys, 
     err = capsys.readouterr().err
     assert code == 2 and "--site" in err and "Fix" in err and "Traceback" not in err
     assert tree_digest(proj / "cache") == before
+
+
+def test_extra_prompts_for_deepfloyd_are_ignored_on_the_scratch_backend(proj, capsys):
+    page = PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
+                                          "prompt_embeddings: {prompts: ['a photo of a cat']}")
+    write_page(proj / "content", text=page)
+    code, out, err = build(proj, capsys=capsys)
+    assert code == 0, err
+    assert "prompt_embeddings" not in out
