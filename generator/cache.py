@@ -222,7 +222,7 @@ class Store:
             manifest = {"name": name, "key": key, "ingredients": ingredients,
                         "artifacts": artifacts, "provenance": provenance}
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-            _swap_in(tmp, final)
+            swap_in(tmp, final, final.parent / f".old-{final.name}-{os.getpid()}")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -237,7 +237,7 @@ class Store:
             return touched
         for d in sorted(self.root.glob("*/.old-*")) + sorted(self.root.glob("*/.tmp-*")):
             key, pid = d.name.split("-")[1:3]
-            if _alive(int(pid)):
+            if alive(int(pid)):
                 continue
             final = d.parent / key
             if d.name.startswith(".old-") and not (final / MANIFEST).exists():
@@ -265,18 +265,17 @@ class Store:
         return removed
 
 
-def _swap_in(new: Path, final: Path) -> None:
-    """Put folder ``new`` at ``final``; an entry already there is removed only after the new one
-    is in place. A kill between the two renames leaves the old one as ``.old-<key>-<pid>``, which
-    ``Store.recover`` puts back."""
-    old = final.parent / f".old-{final.name}-{os.getpid()}"
+def swap_in(new: Path, final: Path, aside: Path) -> None:
+    """Put folder ``new`` at ``final``; what was there is moved to ``aside`` and removed only after
+    the new one is in place, so a kill between the two renames leaves it at ``aside``, from where
+    ``Store.recover`` (or ``render.recover_site``) puts it back."""
     if final.exists():
-        os.replace(final, old)
+        os.replace(final, aside)
     os.replace(new, final)
-    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:

@@ -19,6 +19,7 @@ import markdown
 import markdown.treeprocessors
 from latex2mathml.converter import convert as latex_to_mathml
 
+from .cache import alive, swap_in
 from .content import Page
 from .errors import BuildError
 
@@ -186,21 +187,15 @@ def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = site_dir.parent / f".site-old-{os.getpid()}"
-    if site_dir.exists():
-        os.replace(site_dir, old)
-    os.replace(tmp, site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(tmp, site_dir, site_dir.parent / f".site-old-{os.getpid()}")
 
 
 def recover_site(site_dir: Path) -> None:
     """Before writing a site: put back a site set aside by a killed build whose new site never
     arrived, and remove the temporary folders of processes that are gone."""
-    from .cache import _alive
-
     for d in sorted(site_dir.parent.glob(".site-old-*")) + sorted(site_dir.parent.glob(".site-tmp-*")):
         pid = d.name.rsplit("-", 1)[1]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or alive(int(pid)):
             continue
         if d.name.startswith(".site-old-") and not site_dir.exists():
             os.replace(d, site_dir)
