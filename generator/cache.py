@@ -25,12 +25,32 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.json"
 
 
+# Per-process memo of file digests, keyed by the file's identity and stat (as git's index does): a
+# one-shot build hashes every file once, a long-lived --serve process rehashes only changed files.
+_DIGESTS: dict[tuple, str] = {}
+_IMPORTS: dict[tuple, set[str]] = {}
+
+
+def _stat_key(path: Path) -> tuple:
+    st = os.stat(path)
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def forget_digests() -> None:
+    """Hash every file again from now on (--frozen verifies everything, memo or not)."""
+    _DIGESTS.clear()
+    _IMPORTS.clear()
+
+
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    key = _stat_key(path)
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
 
 
 def _module_file(name: str) -> Optional[Path]:
@@ -78,7 +98,10 @@ def source_closure(module: str) -> dict[str, str]:
         if rel in seen:
             continue
         seen[rel] = sha256_file(path)
-        todo.extend(_imports_of(path, m))
+        key = (_stat_key(path), m)
+        if key not in _IMPORTS:
+            _IMPORTS[key] = _imports_of(path, m)
+        todo.extend(_IMPORTS[key])
         parent = m.rpartition(".")[0]
         if parent:
             todo.append(parent)

@@ -106,6 +106,9 @@ def build(args: argparse.Namespace) -> int:
     from .execute import Environment, Options, execute, plan
     from .render import Renderer
 
+    if args.frozen:
+        cache.forget_digests()
+
     if args.threads is not None and args.threads < 1:
         raise BuildError(f"--threads {args.threads}: must be 1 or more. Fix: pass a positive count, or leave it "
                          "out to use the idle cores", "--threads")
@@ -122,6 +125,7 @@ def build(args: argparse.Namespace) -> int:
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
     content.check_references(pages, experiments)
+    content.check_front_matter(pages, experiments)
     overrides, lines = content.merged_overrides(pages)
     env = Environment(opts)
     store = cache.Store(args.cache)

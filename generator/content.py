@@ -47,6 +47,7 @@ class Page:
     figures: list[FigureRef] = field(default_factory=list)
     overrides: dict = field(default_factory=dict)
     override_lines: dict = field(default_factory=dict)   # (experiment, param|None) -> "file:line"
+    meta_lines: dict = field(default_factory=dict)       # top-level front-matter key -> "file:line"
 
 
 def _split_front_matter(text: str, rel: str) -> tuple[str, list[str], int]:
@@ -66,6 +67,8 @@ def _override_lines(node, rel: str) -> dict:
     if not isinstance(node, yaml.MappingNode):
         return out
     for k, v in node.value:
+        if k.value == "experiments":
+            out[("experiments", None)] = f"{rel}:{k.start_mark.line + 2}"
         if k.value != "experiments" or not isinstance(v, yaml.MappingNode):
             continue
         for ek, ev in v.value:
@@ -136,10 +139,16 @@ def read_page(path: Path, root: Path) -> Page:
         if key not in meta:
             raise BuildError(f"front matter lacks '{key}'. Fix: add '{key}: ...'", f"{rel}:1")
     overrides = meta.get("experiments") or {}
-    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
-        raise BuildError("'experiments' must map experiment names to {param: value}", f"{rel}:1")
-    page = Page(path, rel, meta, [], body_start, overrides=overrides,
-                override_lines=_override_lines(node, rel))
+    lines = _override_lines(node, rel)
+    if not isinstance(overrides, dict):
+        raise BuildError("'experiments' must map experiment names to {param: value}. Fix: indent each "
+                         "experiment under it", lines.get(("experiments", None), f"{rel}:2"))
+    for name, value in overrides.items():
+        if not isinstance(value, dict):
+            raise BuildError(f"experiment '{name}' must map parameter names to values, got {value!r}. Fix: "
+                             f"write '{name}: {{param: value}}'", lines.get((name, None), f"{rel}:2"))
+    page = Page(path, rel, meta, [], body_start, overrides=overrides, override_lines=lines,
+                meta_lines={k.value: f"{rel}:{k.start_mark.line + 2}" for k, _ in node.value})
     for i, line in enumerate(body):
         where = f"{rel}:{body_start + i}"
         m = FIGURE.match(line)
@@ -175,6 +184,17 @@ def check_references(pages: list[Page], experiments: dict) -> None:
                                  f"of {', '.join(arts)}", fig.where)
             n += 1
             fig.number = n
+
+
+def check_front_matter(pages: list[Page], experiments: dict) -> None:
+    """A top-level front-matter key named like an experiment is a misplaced override (it would be
+    ignored): an error at its line."""
+    for page in pages:
+        for key in page.meta:
+            if key in experiments:
+                line = page.meta_lines.get(key, f"{page.rel}:2")
+                raise BuildError(f"'{key}' is an experiment: its parameters belong under 'experiments:'. Fix: "
+                                 f"indent it under an 'experiments:' line", line)
 
 
 def merged_overrides(pages: list[Page]) -> tuple[dict, dict]:

@@ -135,15 +135,39 @@ class Context:
         return self._backend
 
 
+MAX_INPUT_PIXELS = 40_000_000  # a larger "image" is a decompression bomb, not a photograph
+
+
+def check_image(path: Path, rel: str, where: Optional[str]) -> None:
+    """An image input decodes and is of sane size (read before anything runs)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            size = img.size
+            if size[0] * size[1] > MAX_INPUT_PIXELS:
+                raise BuildError(f"input image '{rel}' is {size[0]} x {size[1]} pixels, more than "
+                                 f"{MAX_INPUT_PIXELS:,}. Fix: resize it (the models use 64 or 28 px)", where)
+            img.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
+        raise BuildError(f"input '{rel}' is not a readable image ({type(e).__name__}). Fix: give a PNG or "
+                         "JPEG file", where) from None
+
+
 def input_files(params: Any) -> list[str]:
     """Files a result depends on: every parameter value (or list item) written ``file:PATH``, plus
     what ``params.input_files()`` names for files given otherwise (a user's embeddings file)."""
+    return _file_values(params) + list(getattr(params, "input_files", lambda: [])())
+
+
+def _file_values(params: Any) -> list[str]:
+    """Every parameter value (or list item) written ``file:PATH``: an input image."""
     found = []
     for value in params_mod.as_dict(params).values():
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, str) and v.startswith("file:"):
                 found.append(v[len("file:"):])
-    return found + list(getattr(params, "input_files", lambda: [])())
+    return found
 
 
 def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: Environment,
@@ -185,6 +209,8 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
             if not path.exists():
                 raise BuildError(f"input file '{f}' of experiment '{name}' does not exist. Fix: add it "
                                  "or change the parameter that names it", override_lines.get((name, None)))
+            if f in _file_values(p):  # file: parameters are images; input_files() may name others
+                check_image(path, f, override_lines.get((name, None)))
             inputs[f] = cache.sha256_file(path)
         if exp.uses_mnist:
             inputs["mnist"] = f"{env.mnist_source}:{env.mnist.fingerprint()}"

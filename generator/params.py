@@ -5,12 +5,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+from .constraints import Check
 from .errors import BuildError
 
 
+def _wanted(tp: Any) -> str:
+    """'a value of type int that is between 0 and 999', for the Fix of an error."""
+    if get_origin(tp) is Annotated:
+        base, *checks = get_args(tp)
+        return " ".join([_wanted(base)] + [f"that is {c.text}" for c in checks if isinstance(c, Check)])
+    return f"a value of type {_type_name(tp)}"
+
+
 def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Annotated:
+        return _type_name(get_args(tp)[0])
     if get_origin(tp) is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
     return getattr(tp, "__name__", None) if get_origin(tp) is None else str(tp).replace("typing.", "")
@@ -19,6 +30,12 @@ def _type_name(tp: Any) -> str:
 def coerce(value: Any, tp: Any, where: str) -> Any:
     """Check ``value`` (from YAML) against the type hint ``tp``; ints widen to floats."""
     origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        value = coerce(value, args[0], where)
+        for check in args[1:]:
+            if isinstance(check, Check) and not check.test(value):
+                raise BuildError(f"{value!r} is not {check.text}", where)
+        return value
     if origin is Literal:
         if value in args:
             return value
@@ -55,7 +72,7 @@ def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda 
 
     ``where_of(key)`` gives 'file:line' of an override for the error message.
     """
-    hints = typing.get_type_hints(params_cls)
+    hints = typing.get_type_hints(params_cls, include_extras=True)
     fields = {f.name for f in dataclasses.fields(params_cls)}
     values = {}
     for key, value in overrides.items():
@@ -67,8 +84,7 @@ def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda 
         try:
             values[key] = coerce(value, hints[key], f"{experiment}.{key}")
         except BuildError as e:
-            raise BuildError(f"parameter {e.where}: {e.message}. Fix: give a value of type "
-                             f"{_type_name(hints[key])}", where) from None
+            raise BuildError(f"parameter {e.where}: {e.message}. Fix: give {_wanted(hints[key])}", where) from None
     return params_cls(**values)
 
 

@@ -216,6 +216,28 @@ BAD_PAGES = {
     "duplicate front-matter key": (PAGE.format(t="[250]").replace("title: Tiny report", "title: A\ntitle: B"),
                                    "index.md:4: duplicate key 'title'"),
     "duplicate section id": (PAGE.format(t="[250]") + "\n## Again {#intro}\n", "index.md:18: duplicate id 'intro' (first on line 10)"),
+    "timestep beyond the schedule": (PAGE.format(t="[250, 5000]"),
+                                     "index.md:7: parameter forward_process.t: [250, 5000] is not a list whose items"),
+    "empty list": (PAGE.format(t="[]"), "index.md:7: parameter forward_process.t: [] is not a non-empty list"),
+    "i_start beyond the schedule": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "iterative_denoising: {i_start: 99}"), "index.md:7"),
+    "negative steps": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "sampling: {steps: [-5, 100]}"),
+                       "index.md:7"),
+    "nan guidance": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "sdedit: {gamma: .nan}"),
+                     "index.md:7: parameter sdedit.gamma: nan is not a finite number"),
+    "negative candidates": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "anagrams: {candidates: -1}"),
+                            "index.md:7"),
+    "even blur kernel": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "hybrids: {kernel_at_64: 32}"),
+                         "index.md:7"),
+    "mask outside the image": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "inpainting: {masks: [[0.5, 0.2, 0, 1], [0, 1, 0, 1], [0, 1, 0, 1]]}"),
+        "index.md:7"),
+    "input that is not an image": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "forward_process: {image: 'file:README.md'}"), "is not a readable image"),
+    "override outside experiments": (PAGE.format(t="[250]").replace("permalink: /tiny/", "permalink: /tiny/\n"
+                                     "forward_process: {t: [250]}"), "index.md:5: 'forward_process' is an experiment"),
+    "override that is not a mapping": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
+                                       "forward_process: 5"), "index.md:7: experiment 'forward_process' must map"),
     "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
 }
 
@@ -292,3 +314,32 @@ def test_extra_prompts_for_deepfloyd_are_ignored_on_the_scratch_backend(proj, ca
     code, out, err = build(proj, capsys=capsys)
     assert code == 0, err
     assert "prompt_embeddings" not in out
+
+
+def test_a_decompression_bomb_is_refused_before_any_work(proj, capsys, tmp_path):
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (10_000, 5_000)).save(bomb)  # 50 megapixels in a few kilobytes
+    assert bomb.stat().st_size < 100_000
+    before = tree_digest(proj / "site"), tree_digest(proj / "cache")
+    write_page(proj / "content", text=PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", f"forward_process: {{image: 'file:{bomb}'}}"))
+    code, _, err = build(proj, capsys=capsys)
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1 and "10000 x 5000" in lines[0] and "index.md:7" in lines[0], err
+    assert (tree_digest(proj / "site"), tree_digest(proj / "cache")) == before
+
+
+def test_every_default_satisfies_its_declared_constraints():
+    import typing
+
+    from generator import registry
+    from generator.constraints import Check
+
+    for name, exp in registry.discover().items():
+        defaults = exp.params_cls()
+        for field, hint in typing.get_type_hints(exp.params_cls, include_extras=True).items():
+            for check in getattr(hint, "__metadata__", ()):
+                if isinstance(check, Check):
+                    assert check.test(getattr(defaults, field)), (name, field, check.text)

@@ -6,10 +6,12 @@ generator/models/backend.py, so the same code makes the DeepFloyd and the scratc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import torch
 
 from .. import media
+from ..constraints import FINITE, I_START, NON_EMPTY, each
 from ..data import images
 from ..diffusion.editing import sdedit
 from ..diffusion.sampling import conditional, denoise, guided
@@ -82,11 +84,13 @@ def panel(trajs, finals_model, backend, labels, note: str = "") -> media.Traject
 class SDEditParams:
     """Parameters of sections 7, 8 and 10; each section's module changes only its defaults."""
 
-    images: list[str] = field(default_factory=lambda: ["test", "own1", "own2"])  # roles or image specs
-    i_starts: list[int] = field(default_factory=lambda: [1, 3, 5, 7, 10, 20])
-    compare_i_start: int = 10  # the column shown in the before/after comparison
+    # roles of the report or image specs
+    images: Annotated[list[str], NON_EMPTY] = field(default_factory=lambda: ["test", "own1", "own2"])
+    i_starts: Annotated[list[int], NON_EMPTY, each(I_START)] = field(
+        default_factory=lambda: [1, 3, 5, 7, 10, 20])
+    compare_i_start: Annotated[int, I_START] = 10  # the column shown in the before/after comparison
     prompt: str = "a high quality photo"
-    gamma: float = 7.0
+    gamma: Annotated[float, FINITE] = 7.0
 
     def used_prompts(self) -> list[str]:
         return [self.prompt]

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from .. import media
+from ..constraints import FINITE, between
 from ..diffusion.views import VIEW_MAP, anagram
 from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
@@ -20,8 +22,8 @@ class Params:
         ("a handwritten 6", "a handwritten 9", "rotate_180"),
         ("a handwritten 0", "a handwritten 8", "flip"),
     ])
-    gamma: float = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
-    candidates: int = 4    # samples per illusion, all drawn from the one seeded generator
+    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
+    candidates: Annotated[int, between(1, 16)] = 4    # samples per illusion, all drawn from the one seeded generator
 
     def used_prompts(self) -> list[str]:
         return [q for p1, p2, _ in self.illusions for q in (p1, p2)]

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from .. import media
+from ..constraints import FINITE, between, each
 from . import sampling_from_noise
 from ._parta import backend_note, caption, eps_for, sample, show, timesteps
 
@@ -14,13 +16,13 @@ ARTIFACTS = {"samples": "image", "scales": "image", "trajectory": "trajectory"}
 
 @dataclass
 class Params:
-    n: int = 5
+    n: Annotated[int, between(1, 64)] = 5
     prompt: str = "a high quality photo"
-    gamma: float = 7.0   # CFG scale; the unconditional prompt is ""
+    gamma: Annotated[float, FINITE] = 7.0   # CFG scale; the unconditional prompt is ""
     # the guidance sweep: the same noise for every prompt and scale
     sweep_prompts: list[str] = field(default_factory=lambda: ["a high quality photo", "a handwritten 3",
                                                               "a handwritten 8"])
-    sweep_gammas: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0, 7.0])
+    sweep_gammas: Annotated[list[float], each(FINITE)] = field(default_factory=lambda: [0.0, 1.0, 3.0, 7.0])
 
     def used_prompts(self) -> list[str]:
         return [self.prompt, *self.sweep_prompts]

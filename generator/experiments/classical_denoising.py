@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import numpy as np
 import torch
 
 from .. import media
+from ..constraints import NON_EMPTY, T_1000, between, each
 from ..diffusion.forward import q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.schedule import scale_timestep
@@ -19,9 +21,10 @@ ARTIFACTS = {"denoised": "image", "search": "plot", "chosen": "table"}
 
 @dataclass
 class Params:
-    t: list[int] = field(default_factory=lambda: [250, 500, 750])
+    t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
-    sigmas: list[float] = field(default_factory=lambda: [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0])
+    sigmas: Annotated[list[float], NON_EMPTY, each(between(0.05, 20.0))] = field(
+        default_factory=lambda: [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0])
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from .. import media
+from ..constraints import FINITE, Check, between
 from ..diffusion.hybrid import blur_params, hybrid, lowpass
 from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
@@ -20,10 +22,11 @@ class Params:
         ("a handwritten 8", "a handwritten 3"),
         ("a handwritten 0", "a handwritten 7"),
     ])
-    gamma: float = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
-    candidates: int = 4    # samples per pair, all drawn from the one seeded generator
-    kernel_at_64: int = 33     # SPEC: Gaussian kernel 33, sigma 2 at 64 px; both scale with the image
-    sigma_at_64: float = 2.0
+    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
+    candidates: Annotated[int, between(1, 16)] = 4    # samples per pair, all drawn from the one seeded generator
+    # the course's Gaussian kernel 33, sigma 2 at 64 px; both scale with the image
+    kernel_at_64: Annotated[int, Check(lambda k: k >= 1 and k % 2 == 1, "an odd number >= 1")] = 33
+    sigma_at_64: Annotated[float, between(0.05, 20.0)] = 2.0
 
     def used_prompts(self) -> list[str]:
         return [q for pair in self.pairs for q in pair]

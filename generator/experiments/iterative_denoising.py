@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from .. import media
+from ..constraints import I_START, at_least, between
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.sampling import conditional, denoise
@@ -16,11 +18,11 @@ ARTIFACTS = {"steps": "image", "results": "image", "trajectory": "trajectory"}
 
 @dataclass
 class Params:
-    i_start: int = 10          # strided_timesteps[10] = 690 on DeepFloyd
-    every: int = 5             # show every 5th intermediate image
+    i_start: Annotated[int, I_START] = 10          # strided_timesteps[10] = 690 on DeepFloyd
+    every: Annotated[int, at_least(1)] = 5             # show every 5th intermediate image
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
     prompt: str = "a high quality photo"
-    blur_sigma: float = 2.0    # the classical baseline, at 64 px (scaled with the image)
+    blur_sigma: Annotated[float, between(0.05, 20.0)] = 2.0  # the classical baseline, at 64 px (scaled)
 
     def used_prompts(self) -> list[str]:
         return [self.prompt]

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from .. import media
+from ..constraints import NON_EMPTY, T_1000, each
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.schedule import scale_timestep
 from ._parta import backend_note, caption, load_image, noise_like, show
@@ -15,7 +17,7 @@ ARTIFACTS = {"estimates": "image", "compare": "comparison"}
 
 @dataclass
 class Params:
-    t: list[int] = field(default_factory=lambda: [250, 500, 750])
+    t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
     image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
     prompt: str = "a high quality photo"
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from .. import media
+from ..constraints import FINITE, NON_EMPTY, between, each
 from ..diffusion.schedule import strided_timesteps
 from ._parta import backend_note, caption, eps_for, panel, sample, show
 
@@ -16,8 +18,9 @@ ARTIFACTS = {"samples": "image", "upsampled": "image", "trajectory": "trajectory
 class Params:
     prompts: list[str] = field(default_factory=lambda: [
         "an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"])
-    steps: list[int] = field(default_factory=lambda: [20, 100])  # num_inference_steps
-    gamma: float = 7.0  # CFG scale, IFPipeline's default
+    # num_inference_steps
+    steps: Annotated[list[int], NON_EMPTY, each(between(1, 1000))] = field(default_factory=lambda: [20, 100])
+    gamma: Annotated[float, FINITE] = 7.0  # CFG scale, IFPipeline's default
 
     def used_prompts(self) -> list[str]:
         return list(self.prompts)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from .. import media
+from ..constraints import FINITE, between
 from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
 SECTION = 5
@@ -13,9 +15,9 @@ ARTIFACTS = {"samples": "image", "trajectory": "trajectory"}
 
 @dataclass
 class Params:
-    n: int = 5
+    n: Annotated[int, between(1, 64)] = 5
     prompt: str = "a high quality photo"
-    gamma: float = 1.0   # 1 = no guidance
+    gamma: Annotated[float, FINITE] = 1.0   # 1 = no guidance
 
     def used_prompts(self) -> list[str]:
         return [self.prompt]

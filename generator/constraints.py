@@ -1,0 +1,44 @@
+"""Constraints on experiment parameters, declared next to their defaults:
+
+    t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
+
+``generator/params.py`` checks every front-matter override against them at plan time and
+reports a violation with the override's file and line. This module imports nothing from the
+build engine, so an experiment that uses it keys on these few lines only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Check:
+    """A constraint declared next to a parameter's default, ``Annotated[int, between(0, 999)]``,
+    and checked at plan time with the override's file and line."""
+
+    test: Callable[[Any], bool]
+    text: str  # what a valid value is: "between 0 and 999"
+
+
+def between(lo: float, hi: float) -> Check:
+    return Check(lambda v: lo <= v <= hi and not (isinstance(v, float) and math.isnan(v)), f"between {lo} and {hi}")
+
+
+def at_least(lo: float) -> Check:
+    return Check(lambda v: v >= lo and math.isfinite(v), f"at least {lo} and finite")
+
+
+FINITE = Check(lambda v: math.isfinite(v), "a finite number")
+NON_EMPTY = Check(lambda v: len(v) > 0, "a non-empty list")
+
+
+def each(check: Check) -> Check:
+    return Check(lambda v: all(check.test(x) for x in v), f"a list whose items are each {check.text}")
+
+
+# the strided schedule has 34 steps, 990 ... 0 on DeepFloyd (diffusion/schedule.strided_timesteps);
+# i_start = 33 would leave nothing to denoise
+I_START = between(0, 32)
+T_1000 = between(0, 999)  # a timestep in DeepFloyd's 1000-step units (scaled to the backend's T)
