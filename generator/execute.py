@@ -57,6 +57,9 @@ class Node:
         return self.exp.name
 
 
+_MNIST: dict[tuple, Any] = {}  # (source, folder, file stats) -> the loaded split, per process
+
+
 class Environment:
     """What a whole build shares: the MNIST split and the Part A backend, each resolved once."""
 
@@ -81,10 +84,16 @@ class Environment:
         if self._mnist is None:
             from .data import mnist
 
-            try:
-                self._mnist = mnist.load(self.mnist_source, self.opts.mnist_dir)
-            except mnist.DataError as e:
-                raise BuildError(str(e), "MNIST") from None
+            # a long-lived process (--serve) reads the split once, until its files change
+            files = sorted(Path(self.opts.mnist_dir).glob("*")) if self.opts.mnist_dir else []
+            memo_key = (self.mnist_source, str(self.opts.mnist_dir),
+                        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+            if memo_key not in _MNIST:
+                try:
+                    _MNIST[memo_key] = mnist.load(self.mnist_source, self.opts.mnist_dir)
+                except mnist.DataError as e:
+                    raise BuildError(str(e), "MNIST") from None
+            self._mnist = _MNIST[memo_key]
         return self._mnist
 
     @property
