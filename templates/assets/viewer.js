@@ -50,7 +50,9 @@
     sprite.addEventListener("load", function () { draw(+range.value); });
     sprite.src = box.dataset.sprite;
     box.querySelector("img").hidden = true;
-    box.append(canvas, controls);
+    box.append(canvas);
+    // the controls go below the labelled grid, so that the row labels span the picture alone
+    (box.closest(".labelled") || box).append(controls);
     draw(0);
   }
 

@@ -71,7 +71,7 @@ def test_table_of_contents_scrolls_to_each_section(browser, server):  # noqa: F8
 def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
     ctx, page, _ = open_report(browser, server)
     index = page.evaluate("[...document.querySelectorAll('[data-trajectory]')].findIndex(e => +e.dataset.frames >= 5)")
-    viewer = page.locator("[data-trajectory]").nth(index)
+    viewer = page.locator("figure.fig-trajectory").nth(index)
     viewer.scroll_into_view_if_needed()
     slider = viewer.locator("input[type=range]")
     label = viewer.locator("output")
@@ -82,7 +82,7 @@ def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
     after = (viewer.locator("canvas").get_attribute("data-frame"), label.inner_text())
     assert before[0] == "0" and after[0] == "3" and before[1] != after[1]
     page.keyboard.press("End")
-    frames = int(viewer.get_attribute("data-frames"))
+    frames = int(viewer.locator("[data-trajectory]").get_attribute("data-frames"))
     assert viewer.locator("canvas").get_attribute("data-frame") == str(frames - 1)
     ctx.close()
 
@@ -138,4 +138,30 @@ def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width):  
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 50_000
+    ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 768, 1280])
+def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
+    """Each row label's vertical centre lies inside its row of the picture, and no two labels overlap."""
+    ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
+    load_all_images(page)
+    bad = page.evaluate("""() => {
+        const out = [];
+        for (const fig of document.querySelectorAll('.labelled.has-rows')) {
+            const media = [...fig.querySelectorAll('.labelled-media canvas, .labelled-media img')]
+                .find(e => e.getBoundingClientRect().height > 0);
+            const m = media.getBoundingClientRect();
+            const spans = [...fig.querySelectorAll('.row-labels span')];
+            spans.forEach((s, i) => {
+                const r = s.getBoundingClientRect(), c = (r.top + r.bottom) / 2;
+                const top = m.top + i * m.height / spans.length, bottom = top + m.height / spans.length;
+                if (c < top || c > bottom) out.push([fig.closest('figure').id, s.textContent, c - top, bottom - top]);
+                if (i && r.top < spans[i - 1].getBoundingClientRect().bottom - 0.5)
+                    out.push([fig.closest('figure').id, s.textContent, 'overlaps the label above']);
+            });
+        }
+        return out;
+    }""")
+    assert not bad, bad
     ctx.close()
