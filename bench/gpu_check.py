@@ -34,7 +34,7 @@ def run(cmd: list[str], log: Path, env: dict) -> tuple[int, float]:
         code = subprocess.call(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=env)
     seconds = time.perf_counter() - t0
     tail = log.read_text(errors="replace").replace("\r", "\n").splitlines()
-    print("\n".join(ln for ln in tail if "it/s]" not in ln and "s/it]" not in ln][-40:]))
+    print("\n".join([ln for ln in tail if "it/s]" not in ln and "s/it]" not in ln][-40:]))
     print(f"-> exit {code} in {seconds:.1f} s\n", flush=True)
     return code, seconds
 
