@@ -178,9 +178,11 @@ def render_site(pages, nodes, renderer, args, backend, rows) -> None:
                  "backend_reason": backend.reason}
     files = {}
     for page in pages:
-        out, text = renderer.render_page(page, entries, {"build": seed_line, "summary_url": "build-summary/"})
+        out, text = renderer.render_page(page, entries, {"build": seed_line,
+                                                                    "summary_url": "build-summary/index.html"})
         files[out] = text
-    report_url = str(page_output(str(pages[0].meta["permalink"])).parent) + "/"
+    # links name index.html itself: from file:// a link to a folder opens the browser's folder listing
+    report_url = str(page_output(str(pages[0].meta["permalink"])))
     out, text = renderer.render_template("summary.html", "build-summary/index.html", rows=rows, build=seed_line,
                                          report_url=report_url)
     files[out] = text

@@ -50,8 +50,9 @@ def test_internal_links_resolve(site):  # noqa: F811
             assert not link.startswith(("http:", "https:", "//", "/")), f"{page}: absolute URL {link}"
             path, frag = urldefrag(link)
             target = (page.parent / path).resolve() if path else page
-            if target.is_dir():
-                target = target / "index.html"
+            if target.is_dir():  # from file:// a folder link opens a directory listing, not the page
+                broken.append(f"{page.name}: {link} names a folder, not its index.html")
+                continue
             if not target.exists():
                 broken.append(f"{page.name}: {link}")
             elif frag and target.suffix == ".html" and frag not in outlines[target].ids:

@@ -165,3 +165,19 @@ def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
     }""")
     assert not bad, bad
     ctx.close()
+
+
+def test_keyboard_reaches_the_skip_link_and_every_wide_table(browser, server):  # noqa: F811
+    """The first Tab lands on a visible skip link; every table that scrolls sideways can take focus."""
+    ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 800})
+    page.keyboard.press("Tab")
+    skip = page.evaluate("""() => { const a = document.activeElement, r = a.getBoundingClientRect();
+                                   return [a.className, r.top >= 0 && r.bottom > 0]; }""")
+    assert skip == ["skip-link", True], skip
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    unreachable = page.evaluate("""[...document.querySelectorAll('.table-wrap')]
+        .filter(w => w.scrollWidth > w.clientWidth && w.tabIndex < 0).length""")
+    wide = page.evaluate("[...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length")
+    assert wide > 0 and unreachable == 0, (wide, unreachable)
+    ctx.close()
