@@ -63,24 +63,47 @@
     set();
   }
 
+  // Lightbox: any image marked data-zoom opens enlarged, from the mouse or the keyboard (Enter or
+  // Space on the focused image), with its figure's caption and a close button above the picture.
+  // Small images stay pixel-sharp (pixelated); plots are scaled smoothly.
   function lightbox() {
     const dialog = document.createElement("dialog");
     if (!dialog.showModal) return;
     dialog.className = "lightbox";
     dialog.setAttribute("aria-label", "Enlarged image");
+    const bar = document.createElement("div");
+    bar.className = "lightbox-bar";
+    const caption = document.createElement("p");
     const close = document.createElement("button");
-    close.type = "button"; close.className = "close"; close.textContent = "×";
-    close.setAttribute("aria-label", "Close");
+    close.type = "button"; close.className = "close"; close.textContent = "× close";
+    close.setAttribute("aria-label", "Close the enlarged image");
     close.addEventListener("click", function () { dialog.close(); });
+    bar.append(caption, close);
     const big = document.createElement("img");
-    dialog.append(close, big);
+    dialog.append(bar, big);
     document.body.append(dialog);
-    document.addEventListener("click", function (e) {
-      const img = e.target.closest("img[data-zoom]");
-      if (!img) return;
+    function open(img) {
       big.src = img.currentSrc || img.src;
       big.alt = img.alt;
+      big.classList.toggle("pixelated", img.classList.contains("pixelated"));
+      const fig = img.closest("figure");
+      const cap = fig && fig.querySelector("figcaption");
+      caption.textContent = cap ? cap.textContent.trim() : img.alt;
       dialog.showModal();
+      close.focus();
+    }
+    document.querySelectorAll("img[data-zoom]").forEach(function (img) {
+      img.tabIndex = 0;
+      img.setAttribute("role", "button");
+      img.setAttribute("aria-label", "Enlarge: " + img.alt);
+    });
+    document.addEventListener("click", function (e) {
+      const img = e.target.closest("img[data-zoom]");
+      if (img) open(img);
+    });
+    document.addEventListener("keydown", function (e) {
+      const img = e.target.closest && e.target.closest("img[data-zoom]");
+      if (img && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); open(img); }
     });
     dialog.addEventListener("click", function (e) { if (e.target === dialog) dialog.close(); });
   }

@@ -181,3 +181,25 @@ def test_keyboard_reaches_the_skip_link_and_every_wide_table(browser, server):  
     wide = page.evaluate("[...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length")
     assert wide > 0 and unreachable == 0, (wide, unreachable)
     ctx.close()
+
+
+def test_lightbox_opens_from_the_keyboard_with_caption_and_a_close_button_off_the_image(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server)
+    for selector, pixelated in (("figure.fig-image img[data-zoom]", True), ("figure.fig-plot img[data-zoom]", False)):
+        img = page.locator(selector).first
+        img.scroll_into_view_if_needed()
+        img.focus()
+        page.keyboard.press("Enter")
+        state = page.evaluate("""() => {
+            const d = document.querySelector('dialog.lightbox'), big = d.querySelector('img');
+            const c = d.querySelector('.close').getBoundingClientRect(), b = big.getBoundingClientRect();
+            const overlap = !(c.bottom <= b.top || c.top >= b.bottom || c.right <= b.left || c.left >= b.right);
+            return [d.open, d.querySelector('.lightbox-bar p').textContent, overlap,
+                    getComputedStyle(big).imageRendering, document.activeElement.className];
+        }""")
+        is_open, caption, overlap, rendering, focused = state
+        assert is_open and caption.startswith("Figure") and not overlap and focused == "close", state
+        assert (rendering == "pixelated") == pixelated, (selector, rendering)
+        page.keyboard.press("Escape")
+        assert not page.evaluate("document.querySelector('dialog.lightbox').open")
+    ctx.close()
