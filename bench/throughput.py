@@ -3,7 +3,7 @@ before and after the speed-ups the build uses.
 
     python bench/throughput.py [--device cuda] [--threads N] [--reps N]
 
-Training: Adam steps at the SPEC batch sizes (denoiser D=128 / batch 256; DDPMs D=64 / batch 128),
+Training: Adam steps at the course's batch sizes (docs/course.md) (denoiser D=128 / batch 256; DDPMs D=64 / batch 128),
 after warm-up; "eager" is the plain NCHW model, "build" is ``generator/train.py`` (channels-last).
 Sampling: one network evaluation per image per DDPM step, batch 100 (the class model with CFG
 evaluates the unconditional and conditional halves in one batch of 200 and counts as 100);

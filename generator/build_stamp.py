@@ -46,7 +46,7 @@ def _files(folder: Path) -> Iterable[Path]:
         yield from (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def _watched_places(args, root: Path) -> list[Path]:
+def _watched_places(args) -> list[Path]:
     """Folders whose mere appearance changes what a build would do (no contents hashed)."""
     hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache" /
                                                                        "huggingface")) / "hub")
@@ -61,7 +61,7 @@ def _watched_places(args, root: Path) -> list[Path]:
 
 def _fingerprint(args, root: Path, files: Iterable[Path]) -> dict:
     code = [*_files(root / "generator"), root / "build.py", *_files(Path(args.content)), *_files(Path(args.templates))]
-    stats = {str(p): _stat(p) for p in [*code, *files, *_watched_places(args, root)]}
+    stats = {str(p): _stat(p) for p in [*code, *files, *_watched_places(args)]}
     return {"options": {k: str(getattr(args, k, None)) for k in OPTIONS},
             "env": {k: os.environ.get(k) for k in ENV_VARS}, "stats": stats}
 

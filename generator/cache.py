@@ -1,4 +1,4 @@
-"""The content-addressed result store (DESIGN.md, "Cache").
+"""The content-addressed result store (docs/architecture.md, "The cache").
 
 Layout: ``cache/<experiment>/<key[:16]>/`` holds ``manifest.json`` and the
 artifact files. The key is the sha256 of the *ingredients*: name, resolved
@@ -260,15 +260,9 @@ class Store:
             return touched
         for d in sorted(self.root.glob("*/.old-*")) + sorted(self.root.glob("*/.tmp-*")):
             key, pid = d.name.split("-")[1:3]
-            if alive(int(pid)):
-                continue
-            final = d.parent / key
-            if d.name.startswith(".old-") and not (final / MANIFEST).exists():
-                shutil.rmtree(final, ignore_errors=True)
-                os.replace(d, final)
-            else:
-                shutil.rmtree(d, ignore_errors=True)
-            touched.append(d)
+            final = d.parent / key if d.name.startswith(".old-") else None
+            if settle_leftover(d, pid, final, complete=lambda f: (f / MANIFEST).exists()):
+                touched.append(d)
         return touched
 
     def gc(self, live: dict[str, str]) -> list[Path]:
@@ -296,6 +290,21 @@ def swap_in(new: Path, final: Path, aside: Path) -> None:
         os.replace(final, aside)
     os.replace(new, final)
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def settle_leftover(d: Path, pid: str, final: Optional[Path] = None,
+                    complete: Callable[[Path], bool] = Path.exists) -> bool:
+    """A folder that process ``pid`` left behind (``swap_in``'s set-aside original when ``final`` is
+    given, else a temporary folder). If that process is gone, the original goes back to ``final``
+    when no complete replacement is there, and anything else is removed. True if it acted."""
+    if not pid.isdigit() or alive(int(pid)):
+        return False
+    if final is not None and not complete(final):
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(d, final)
+    else:
+        shutil.rmtree(d, ignore_errors=True)
+    return True
 
 
 def alive(pid: int) -> bool:

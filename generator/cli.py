@@ -104,6 +104,7 @@ def build(args: argparse.Namespace) -> int:
                   f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
             return 0
     from .execute import Environment, Options, execute, plan
+    from .models import select
     from .render import Renderer
 
     if args.frozen:
@@ -121,7 +122,7 @@ def build(args: argparse.Namespace) -> int:
     opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
                    force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
                    cache_dir=args.cache, weights=args.weights, offload=args.offload)
-    # 1. gather: pages, references and overrides are checked before anything runs (STYLE 5)
+    # 1. gather: pages, references and overrides are checked before anything runs (docs/architecture.md)
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
     content.check_references(pages, experiments)
@@ -137,8 +138,9 @@ def build(args: argparse.Namespace) -> int:
     backend = env.backend_choice
     print(f"Part A backend: {backend.name} ({backend.reason})")
     # 2. plan: keys and freshness of every experiment
-    # an override of prompt_embeddings (extra prompts) means nothing on a backend that needs no embeddings
-    overridden = {n for n in overrides if n != "prompt_embeddings" or backend.embed_prompts is not None}
+    # an override of an experiment that only builds another backend (DeepFloyd's prompt_embeddings on
+    # the scratch backend) plans nothing
+    overridden = set(overrides) - (select.BACKEND_UPSTREAM - set(backend.upstream))
     roots = sorted({f.experiment for p in pages for f in p.figures} | overridden | set(args.only) | set(args.force))
     nodes = plan(experiments, overrides, env, store, lines, roots=roots)
     if args.explain:
@@ -178,8 +180,8 @@ def render_site(pages, nodes, renderer, args, backend, rows) -> None:
                  "backend_reason": backend.reason}
     files = {}
     for page in pages:
-        out, text = renderer.render_page(page, entries, {"build": seed_line,
-                                                                    "summary_url": "build-summary/index.html"})
+        context = {"build": seed_line, "summary_url": "build-summary/index.html"}
+        out, text = renderer.render_page(page, entries, context)
         files[out] = text
     # links name index.html itself: from file:// a link to a folder opens the browser's folder listing
     report_url = str(page_output(str(pages[0].meta["permalink"])))

@@ -4,13 +4,15 @@
 
 ``generator/params.py`` checks every front-matter override against them at plan time and
 reports a violation with the override's file and line. This module imports nothing from the
-build engine, so an experiment that uses it keys on these few lines only.
+build engine, so an experiment that uses it keys on these few lines (and the schedule) only.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from .diffusion.schedule import strided_timesteps
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def each(check: Check) -> Check:
     return Check(lambda v: all(check.test(x) for x in v), f"a list whose items are each {check.text}")
 
 
-# the strided schedule has 34 steps, 990 ... 0 on DeepFloyd (diffusion/schedule.strided_timesteps);
-# i_start = 33 would leave nothing to denoise
-I_START = between(0, 32)
+# i_start indexes the strided schedule (990, 960, ..., 0: the same length on every backend); its last
+# index would leave nothing to denoise
+I_START = between(0, len(strided_timesteps(1000)) - 2)
 T_1000 = between(0, 999)  # a timestep in DeepFloyd's 1000-step units (scaled to the backend's T)

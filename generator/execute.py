@@ -68,7 +68,7 @@ class Environment:
         self._mnist = None
         self._mnist_source: Optional[str] = None
         self._backend_choice = None
-        self._backends: dict[tuple, Any] = {}
+        self._built: tuple = (None, None)  # (upstream keys, the backend built from them)
 
     @property
     def mnist_source(self) -> str:
@@ -110,10 +110,10 @@ class Environment:
         loaded once, and stage II only when a result is upsampled)."""
         names = self.backend_choice.upstream
         key = tuple(upstream[n].key for n in names)
-        if key not in self._backends:
-            self._backends = {key: self.backend_choice.make({n: upstream[n] for n in names},
-                                                            torch.device(self.opts.device))}
-        return self._backends[key]
+        if self._built[0] != key:
+            self._built = (key, self.backend_choice.make({n: upstream[n] for n in names},
+                                                         torch.device(self.opts.device)))
+        return self._built[1]
 
 
 class Context:
@@ -130,7 +130,7 @@ class Context:
         self._backend = None
 
     def generator(self, offset: int = 0, device: str = "cpu") -> torch.Generator:
-        """A fresh generator seeded with seed + offset (STYLE 7: seeds are explicit)."""
+        """A fresh generator seeded with seed + offset (seeds are explicit: docs/architecture.md)."""
         return torch.Generator(device=device).manual_seed(self.seed + offset)
 
     @property
@@ -212,13 +212,13 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
     nodes: dict[str, Node] = {}
     for name in names:
         exp, p = experiments[name], resolved[name]
-        inputs = {}
+        inputs, images = {}, set(_file_values(p))  # file: parameters are images; input_files() may name others
         for f in input_files(p):
             path = cache.ROOT / f
             if not path.exists():
                 raise BuildError(f"input file '{f}' of experiment '{name}' does not exist. Fix: add it "
                                  "or change the parameter that names it", override_lines.get((name, None)))
-            if f in _file_values(p):  # file: parameters are images; input_files() may name others
+            if f in images:
                 check_image(path, f, override_lines.get((name, None)))
             inputs[f] = cache.sha256_file(path)
         if exp.uses_mnist:
@@ -239,9 +239,6 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
     return list(nodes.values())
 
 
-EMBEDDINGS = "prompt_embeddings"
-
-
 def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any], choice, override_lines) -> None:
     """Every prompt that a Part A experiment will use is one the backend can use, and, where the
     backend embeds prompts (DeepFloyd's T5), the prompt_embeddings experiment embeds exactly the
@@ -258,9 +255,10 @@ def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any],
                 raise BuildError(f"experiment '{name}': {e}. Fix: change that prompt in the front matter",
                                  override_lines.get((name, None)) or f"experiment {name}") from None
             used.append(prompt)
-    if EMBEDDINGS in resolved:
-        p = resolved[EMBEDDINGS]
-        p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
+    if choice.embed_prompts is not None:  # the backend's upstream is the experiment that embeds them
+        for name in set(choice.upstream) & set(resolved):
+            p = resolved[name]
+            p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
 
 
 def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: bool) -> None:

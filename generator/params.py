@@ -1,4 +1,4 @@
-"""Typed experiment parameters: one dataclass of defaults per experiment (STYLE 6),
+"""Typed experiment parameters: one dataclass of defaults per experiment (docs/architecture.md),
 and the checking of overrides that come from the content's front matter."""
 from __future__ import annotations
 

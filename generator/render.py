@@ -19,7 +19,7 @@ import markdown
 import markdown.treeprocessors
 from latex2mathml.converter import convert as latex_to_mathml
 
-from .cache import alive, swap_in
+from .cache import settle_leftover, swap_in
 from .content import Page
 from .errors import BuildError
 
@@ -194,10 +194,4 @@ def recover_site(site_dir: Path) -> None:
     """Before writing a site: put back a site set aside by a killed build whose new site never
     arrived, and remove the temporary folders of processes that are gone."""
     for d in sorted(site_dir.parent.glob(".site-old-*")) + sorted(site_dir.parent.glob(".site-tmp-*")):
-        pid = d.name.rsplit("-", 1)[1]
-        if not pid.isdigit() or alive(int(pid)):
-            continue
-        if d.name.startswith(".site-old-") and not site_dir.exists():
-            os.replace(d, site_dir)
-        else:
-            shutil.rmtree(d, ignore_errors=True)
+        settle_leftover(d, d.name.rsplit("-", 1)[1], site_dir if d.name.startswith(".site-old-") else None)

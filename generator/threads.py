@@ -14,6 +14,11 @@ import time
 from typing import Optional
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _cpu_times() -> Optional[tuple[float, float]]:
     """(busy, total) jiffies over all CPUs since boot, None where /proc/stat is missing."""
     try:
@@ -27,13 +32,12 @@ def _cpu_times() -> Optional[tuple[float, float]]:
 
 def busy_cores(window: float = 0.2) -> float:
     """How many cores other processes keep busy right now."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     a = _cpu_times()
     if a is not None:
         time.sleep(window)
         b = _cpu_times()
         if b is not None and b[1] > a[1]:
-            return (b[0] - a[0]) / (b[1] - a[1]) * (os.cpu_count() or cores)
+            return (b[0] - a[0]) / (b[1] - a[1]) * (os.cpu_count() or cores())  # /proc/stat sums all CPUs
     try:
         return os.getloadavg()[0]
     except OSError:
@@ -42,12 +46,11 @@ def busy_cores(window: float = 0.2) -> float:
 
 def choose(requested: Optional[int]) -> tuple[int, str]:
     """(threads, why). ``requested``: the --threads value, None for auto."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if requested is not None:
         return requested, f"--threads {requested}"
-    busy = busy_cores()
-    n = max(1, min(cores, cores - round(busy)))
-    return n, f"auto: {cores} cores, {busy:.1f} busy with other work"
+    n_cores, busy = cores(), busy_cores()
+    n = max(1, min(n_cores, n_cores - round(busy)))
+    return n, f"auto: {n_cores} cores, {busy:.1f} busy with other work"
 
 
 def apply(requested: Optional[int]) -> tuple[int, str]:

@@ -35,7 +35,7 @@ def image_label(backend, role_or_spec: str) -> str:
 
 
 def timesteps(backend) -> list[int]:
-    """SPEC's [990, 960, ..., 0], scaled to the backend's T."""
+    """The course's strided schedule [990, 960, ..., 0] (docs/course.md), scaled to the backend's T."""
     return strided_timesteps(backend.T)
 
 

@@ -14,6 +14,7 @@ from .backend import BackendChoice
 
 SCRATCH_UPSTREAM = ("train_class_ddpm",)
 DEEPFLOYD_UPSTREAM = ("prompt_embeddings",)
+BACKEND_UPSTREAM = set(SCRATCH_UPSTREAM + DEEPFLOYD_UPSTREAM)  # experiments a backend is built from
 CPU_NOTE = ("DeepFloyd IF on the CPU runs in fp32; with the real weights that takes hours per section "
             "(use --device cuda), with the tiny stand-in of tests/fixtures minutes")
 
@@ -81,8 +82,13 @@ def _default_offload(device: str) -> bool:
     return torch.cuda.get_device_properties(torch.device(device)).total_memory < 24 * 2**30
 
 
+def _dtype(device: str) -> torch.dtype:
+    """fp16 on CUDA (the released weights' precision), fp32 on the CPU (no fast fp16 kernels there)."""
+    return torch.float16 if device.startswith("cuda") else torch.float32
+
+
 def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload: Optional[bool]) -> BackendChoice:
-    dtype = torch.float16 if device.startswith("cuda") else torch.float32
+    dtype = _dtype(device)
     for repo, parts in ((deepfloyd.STAGE1, deepfloyd.STAGE1_PARTS), (deepfloyd.STAGE2, deepfloyd.STAGE2_PARTS)):
         deepfloyd.check_complete(folders[repo], repo, parts, deepfloyd.variant_for(dtype, folders[repo]))
     offload = _default_offload(device) if offload is None else offload
@@ -125,10 +131,9 @@ def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Op
                 f"https://huggingface.co/{deepfloyd.STAGE2}, `huggingface-cli login`, then run once online "
                 "without HF_HUB_OFFLINE (or pass --weights DIR with a copy); or use --backend scratch",
                 "--backend deepfloyd")
-        dtype = torch.float16 if device.startswith("cuda") else torch.float32
         for repo in missing:
             print(f"downloading {repo} (only the parts the build uses) ...")
-            folders[repo] = deepfloyd.download(repo, dtype, weights)
+            folders[repo] = deepfloyd.download(repo, _dtype(device), weights)
         return deepfloyd_choice(folders, device, "--backend deepfloyd", offload)
     except deepfloyd.DeepFloydError as e:
         raise BuildError(str(e), "--backend deepfloyd" if choice == "deepfloyd" else "--backend auto") from None
