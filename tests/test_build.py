@@ -9,13 +9,21 @@ import pytest
 
 from generator import cache, cli
 
+# Part A's scratch backend on tiny models: the three candidates, the classifier, the choice
+TINY_SCRATCH = {
+    "train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1]},
+    "train_improved_ddpm": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000, "T": 30},
+    "train_flow": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000},
+    "mnist_classifier": {"epochs": 1},
+    "part_a_model": {"eval_per_digit": 2},
+}
+TINY_YAML = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in TINY_SCRATCH.items()).replace("{", "{{").replace("}", "}}")
 PAGE = """---
 layout: project
 title: Tiny report
 permalink: /tiny/
 experiments:
-  train_class_ddpm: {{epochs: 1, D: 4, T: 30, batch_size: 4000, keep_epochs: [1]}}
-  forward_process: {{t: {t}}}
+""" + TINY_YAML + """  forward_process: {{t: {t}}}
 ---
 
 # Intro {{#intro}}
@@ -96,7 +104,7 @@ def test_each_key_ingredient_changes_the_key_and_provenance_does_not(proj):
 
     exps = registry.discover()
     store = cache.Store(proj / "cache")
-    ov = {"train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1]}}
+    ov = dict(TINY_SCRATCH)
 
     def key(seed=180, t=(250, 500), name="forward_process"):
         nodes = plan(exps, ov | {"forward_process": {"t": list(t)}}, Environment(Options(seed=seed)), store,

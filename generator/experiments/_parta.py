@@ -6,14 +6,15 @@ generator/models/backend.py, so the same code makes the DeepFloyd and the scratc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Optional
 
 import torch
 
 from .. import media
-from ..constraints import FINITE, I_START, NON_EMPTY, each
+from ..constraints import FINITE, I_START, NON_EMPTY, between, each
 from ..data import images
 from ..diffusion.editing import sdedit
+from ..diffusion.readings import share_read_as, two_way
 from ..diffusion.sampling import conditional, denoise, guided
 from ..diffusion.schedule import strided_timesteps
 
@@ -73,6 +74,53 @@ def eps_for(backend, prompt: str, gamma: float):
     return guided(backend, cond, backend.embed(""), gamma)
 
 
+def ranked_columns(n: int, ranked: bool) -> list[str]:
+    """Column labels of n candidates: by rank where a reader ordered them, else by drawing order."""
+    return [("best" if i == 0 else f"rank {i + 1}") if ranked else f"candidate {i + 1}" for i in range(n)]
+
+
+def rank_candidates(b, first: torch.Tensor, second: torch.Tensor, prompt1: str, prompt2: str, label: str,
+                    shown: int) -> tuple[list[int], Optional[list]]:
+    """Two-way illusions (sections 11, 12): candidate order, best first by min(P(prompt1's digit in
+    ``first``), P(prompt2's digit in ``second``)) where the backend has a reader, else drawing order;
+    and the table row: label, how many of all candidates work, the shown candidates' probabilities."""
+    n = len(first)
+    if b.reader is None:
+        return list(range(n)), None
+    r = two_way(b.reader, first, second, b.reader.digit(prompt1), b.reader.digit(prompt2))
+    order = r.ranking()
+    return order, [label, f"{int(r.works.sum())} of {n}"] + [
+        f"{float(r.p_first[i]):.2f} / {float(r.p_second[i]):.2f}" for i in order[:shown]]
+
+
+def ranking_note(b, n: int, shown: int, looks: str) -> str:
+    if b.reader is None:
+        return f"{n} candidates each. "
+    return (f"{n} candidates drawn each, the {shown} best shown (highest min({looks}) by the project's digit "
+            "classifier). ")
+
+
+def illusion_figures(b, grid: str, kind: str, rows: list, labels: list[str], trajs: list, finals: list,
+                     table: list, shown: int, looks: str, note: str) -> dict:
+    """Sections 11 and 12's artifacts: the grid of shown candidates (two rows per illusion), the
+    trajectories of each illusion's first shown candidate, and the readings table."""
+    ranked = b.reader is not None
+    return {grid: media.Grid(rows, labels, ranked_columns(shown, ranked), note=note),
+            "trajectory": panel(trajs, finals, b, [f"{kind} {i + 1}, first shown" for i in range(len(trajs))],
+                                note=note),
+            "readings": readings_table([kind, "candidates that work"], looks, table, shown, ranked)}
+
+
+NOT_MEASURED = {"columns": ["readings"], "rows": [["not measured: no classifier reads this model's pictures"]]}
+
+
+def readings_table(columns: list[str], per_candidate: str, rows: list, shown: int, ranked: bool) -> dict:
+    """The table of an illusion's readings: fixed columns, then one per shown candidate."""
+    if not ranked:
+        return NOT_MEASURED
+    return {"columns": columns + [f"{c}: {per_candidate}" for c in ranked_columns(shown, True)], "rows": rows}
+
+
 def panel(trajs, finals_model, backend, labels, note: str = "") -> media.TrajectoryPanel:
     """A TrajectoryPanel of several model-space trajectories (first batch item of each)."""
     items = [(tr.t, [backend.to_image(x[k]) for x in tr.x_t], [backend.to_image(x[k]) for x in tr.x0_hat])
@@ -91,37 +139,57 @@ class SDEditParams:
     compare_i_start: Annotated[int, I_START] = 10  # the column shown in the before/after comparison
     prompt: str = "a high quality photo"
     gamma: Annotated[float, FINITE] = 7.0
+    reads: Annotated[int, between(1, 64)] = 16     # edits per image and i_start that a digit reader judges
 
     def used_prompts(self) -> list[str]:
         return [self.prompt]
 
 
 def sdedit_figures(p: SDEditParams, ctx) -> dict:
-    """Sections 7, 8 and 10: SDEdit of each image at every i_start, with CFG."""
+    """Sections 7, 8 and 10: SDEdit of each image at every i_start, with CFG.
+
+    Where the backend has a digit reader, ``reads`` edits (independent noise) are made per image and
+    i_start, the first one is shown, and the table gives the share of all of them still read as the
+    original's digit (the reader's reading of the input) and, for a prompt that names a digit, the
+    share read as that digit.
+    """
     b = ctx.backend
     ts = timesteps(b)
     eps_fn = eps_for(b, p.prompt, p.gamma)
-    rows, originals, picked, trajs, finals = [], [], [], [], []
+    k = p.reads if b.reader is not None else 1
+    target = b.reader.digit(p.prompt) if b.reader is not None else None
+    rows, originals, picked, trajs, finals, table = [], [], [], [], [], []
     for r, role in enumerate(ctx.progress(p.images, desc="images")):
         x = load_image(ctx, role)
         g = ctx.generator()
-        outs = []
+        outs, shares = [], {"original": [], "prompt": []}
         for i_start in p.i_starts:
-            y, tr = sdedit(eps_fn, x, ts, i_start, b.abar, g, clamp_x0=b.clamp_x0)
-            outs.append(y)
+            y, tr = sdedit(eps_fn, x.expand(k, *x.shape[1:]), ts, i_start, b.abar, g, clamp_x0=b.clamp_x0)
+            outs.append(y[:1])
+            if b.reader is not None:
+                shares["original"].append(share_read_as(b.reader, y, int(b.reader(x).argmax())))
+                if target is not None:
+                    shares["prompt"].append(share_read_as(b.reader, y, target))
             if r == 0:
                 trajs.append((tr, 0))
                 finals.append(y[0])
         rows.append(show(b, torch.cat(outs)) + show(b, x))
         originals.append(show(b, x)[0])
         picked.append(show(b, outs[p.i_starts.index(p.compare_i_start)])[0])
+        if b.reader is not None:
+            table.append([image_label(b, role), f"its own {int(b.reader(x).argmax())}"]
+                         + [f"{v:.0%}" for v in shares["original"]])
+            if target is not None:
+                table.append([image_label(b, role), f"the prompt's {target}"] + [f"{v:.0%}" for v in shares["prompt"]])
     col_labels = [f"i_start = {i} (t = {ts[i]})" for i in p.i_starts] + ["original"]
     note = f"Prompt {caption(b, p.prompt)}, CFG scale {p.gamma}, seed {ctx.seed}. {backend_note(b)}"
+    readings = NOT_MEASURED if b.reader is None else {
+        "columns": ["image", "read as"] + [f"i_start = {i}" for i in p.i_starts], "rows": table}
     return {
         "grid": media.Grid(rows, [image_label(b, r) for r in p.images], col_labels, note=note),
         "compare": media.Comparison(originals, picked, "original", f"SDEdit, i_start = {p.compare_i_start}",
                                     [image_label(b, r) for r in p.images], note=note),
         "trajectory": panel(trajs, finals, b, [f"i_start = {i}" for i in p.i_starts],
                             note=f"{image_label(b, p.images[0])}. {note}"),
+        "readings": readings,
     }
-

@@ -1,17 +1,24 @@
-"""Section 11: visual anagrams: eps = (eps(x_t, p1) + view^-1(eps(view(x_t), p2))) / 2."""
+"""Section 11: visual anagrams: eps = (eps(x_t, p1) + view^-1(eps(view(x_t), p2))) / 2.
+
+Where the backend has a digit reader (the scratch models), ``candidates`` samples are drawn
+per illusion, each is read upright (intended: p1's digit) and through the view (p2's),
+the ``shown`` best by min(P upright, P through the view) are shown, and the table reports
+how many of all candidates work (both intended digits are the top class). Without a
+reader (DeepFloyd), ``shown`` candidates are drawn and shown in drawing order.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from .. import media
 from ..constraints import FINITE, between
 from ..diffusion.views import VIEW_MAP, anagram
-from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
+from ._parta import (backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note, sample,
+                     show, timesteps)
 
 SECTION = 11
 USES_BACKEND = True
-ARTIFACTS = {"illusions": "image", "trajectory": "trajectory"}
+ARTIFACTS = {"illusions": "image", "trajectory": "trajectory", "readings": "table"}
 
 
 @dataclass
@@ -22,29 +29,34 @@ class Params:
         ("a handwritten 6", "a handwritten 9", "rotate_180"),
         ("a handwritten 0", "a handwritten 8", "flip"),
     ])
-    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
-    candidates: Annotated[int, between(1, 16)] = 4    # samples per illusion, all drawn from the one seeded generator
+    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch models (section 6)
+    candidates: Annotated[int, between(1, 64)] = 16   # drawn per illusion where a reader ranks them
+    shown: Annotated[int, between(1, 16)] = 4         # shown per illusion
 
     def used_prompts(self) -> list[str]:
         return [q for p1, p2, _ in self.illusions for q in (p1, p2)]
 
 
-
 def run(p: Params, ctx) -> dict:
     b = ctx.backend
-    rows, labels, trajs, finals = [], [], [], []
+    n = p.candidates if b.reader is not None else p.shown
+    rows, labels, trajs, finals, table = [], [], [], [], []
     for p1, p2, view_name in ctx.progress(p.illusions, desc="illusions"):
         if view_name not in VIEW_MAP:
             raise ValueError(f"unknown view '{view_name}'; use one of {sorted(VIEW_MAP)}")
         view = VIEW_MAP[view_name]()
         g = ctx.generator()
         eps_fn = anagram(eps_for(b, p1, p.gamma), eps_for(b, p2, p.gamma), view)
-        y, tr = sample(b, eps_fn, p.candidates, timesteps(b), g)
+        y, tr = sample(b, eps_fn, n, timesteps(b), g)
+        label = f"{caption(b, p1)} / {view_name.replace('_', ' ')}: {caption(b, p2)}"
+        order, row = rank_candidates(b, y, view.view(y), p1, p2, label, p.shown)
+        table += [row] if row else []
+        y = y[order[:p.shown]]
         rows += [show(b, y), show(b, view.view(y))]
         labels += [caption(b, p1), f"{view_name.replace('_', ' ')}: {caption(b, p2)}"]
-        trajs.append((tr, 0))
+        trajs.append((tr, order[0]))
         finals.append(y[0])
-    note = f"CFG scale {p.gamma}, seed {ctx.seed}, {p.candidates} candidates each. {backend_note(b)}"
-    return {"illusions": media.Grid(rows, labels, [f"candidate {i + 1}" for i in range(p.candidates)], note=note),
-            "trajectory": panel(trajs, finals, b, [f"illusion {i + 1}, candidate 1" for i in range(len(trajs))],
-                                note=note)}
+    note = (f"CFG scale {p.gamma}, seed {ctx.seed}. {ranking_note(b, n, p.shown, 'P upright, P through the view')}"
+            + backend_note(b))
+    return illusion_figures(b, "illusions", "illusion", rows, labels, trajs, finals, table, p.shown,
+                            "P(upright) / P(view)", note)

@@ -1,17 +1,24 @@
-"""Section 12: hybrid images: eps = lowpass(eps(x_t, p1)) + highpass(eps(x_t, p2))."""
+"""Section 12: hybrid images: eps = lowpass(eps(x_t, p1)) + highpass(eps(x_t, p2)).
+
+"From afar" is the image as a distant viewer sees it: shrunk to ``afar_pixels`` across and
+enlarged again (``diffusion/readings.from_afar``). Where the backend has a digit reader,
+each candidate is read close up (intended: the high-frequency prompt's digit) and from
+afar (the low-frequency prompt's), ranked and counted as the anagrams are (section 11).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from .. import media
 from ..constraints import FINITE, Check, between
-from ..diffusion.hybrid import blur_params, hybrid, lowpass
-from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
+from ..diffusion.hybrid import blur_params, hybrid
+from ..diffusion.readings import from_afar
+from ._parta import (backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note, sample,
+                     show, timesteps)
 
 SECTION = 12
 USES_BACKEND = True
-ARTIFACTS = {"hybrids": "image", "trajectory": "trajectory"}
+ARTIFACTS = {"hybrids": "image", "trajectory": "trajectory", "readings": "table"}
 
 
 @dataclass
@@ -22,31 +29,38 @@ class Params:
         ("a handwritten 8", "a handwritten 3"),
         ("a handwritten 0", "a handwritten 7"),
     ])
-    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch model (section 6)
-    candidates: Annotated[int, between(1, 16)] = 4    # samples per pair, all drawn from the one seeded generator
+    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch models (section 6)
+    candidates: Annotated[int, between(1, 64)] = 16   # drawn per pair where a reader ranks them
+    shown: Annotated[int, between(1, 16)] = 4         # shown per pair
     # the course's Gaussian kernel 33, sigma 2 at 64 px; both scale with the image
     kernel_at_64: Annotated[int, Check(lambda k: k >= 1 and k % 2 == 1, "an odd number >= 1")] = 33
     sigma_at_64: Annotated[float, between(0.05, 20.0)] = 2.0
+    afar_fraction: Annotated[float, between(0.05, 1.0)] = 0.25   # seen from afar: a quarter of the width
 
     def used_prompts(self) -> list[str]:
         return [q for pair in self.pairs for q in pair]
 
 
-
 def run(p: Params, ctx) -> dict:
     b = ctx.backend
     size, sigma = blur_params(b.image_shape[-1], p.kernel_at_64, p.sigma_at_64)
-    rows, labels, trajs, finals = [], [], [], []
+    afar_px = max(2, round(b.image_shape[-1] * p.afar_fraction))
+    n = p.candidates if b.reader is not None else p.shown
+    rows, labels, trajs, finals, table = [], [], [], [], []
     for low, high in ctx.progress(p.pairs, desc="hybrids"):
         g = ctx.generator()
         eps_fn = hybrid(eps_for(b, low, p.gamma), eps_for(b, high, p.gamma), size, sigma)
-        y, tr = sample(b, eps_fn, p.candidates, timesteps(b), g)
-        far = lowpass(y, 2 * size + 1, 2 * sigma)  # what a viewer far away sees
-        rows += [show(b, y), show(b, far)]
+        y, tr = sample(b, eps_fn, n, timesteps(b), g)
+        far = from_afar(y, afar_px)
+        order, row = rank_candidates(b, y, far, high, low, f"close up {caption(b, high)} / from afar {caption(b, low)}",
+                                     p.shown)
+        table += [row] if row else []
+        rows += [show(b, y[order[:p.shown]]), show(b, far[order[:p.shown]])]
         labels += [f"close up (high: {caption(b, high)})", f"from afar (low: {caption(b, low)})"]
-        trajs.append((tr, 0))
-        finals.append(y[0])
-    note = (f"Gaussian kernel {size}, sigma {sigma:.2f} px; 'from afar' is blurred twice as much. CFG scale "
-            f"{p.gamma}, seed {ctx.seed}, {p.candidates} candidates each. {backend_note(b)}")
-    return {"hybrids": media.Grid(rows, labels, [f"candidate {i + 1}" for i in range(p.candidates)], note=note),
-            "trajectory": panel(trajs, finals, b, [f"hybrid {i + 1}, candidate 1" for i in range(len(trajs))], note=note)}
+        trajs.append((tr, order[0]))
+        finals.append(y[order[0]])
+    note = (f"Gaussian kernel {size}, sigma {sigma:.2f} px; 'from afar' is the image shrunk to {afar_px} px and "
+            f"enlarged. CFG scale {p.gamma}, seed {ctx.seed}. {ranking_note(b, n, p.shown, 'P close up, P from afar')}"
+            + backend_note(b))
+    return illusion_figures(b, "hybrids", "hybrid", rows, labels, trajs, finals, table, p.shown,
+                            "P(close up) / P(from afar)", note)

@@ -7,7 +7,7 @@ from ._parta import SDEditParams, sdedit_figures
 
 SECTION = 10
 USES_BACKEND = True
-ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory"}
+ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory", "readings": "table"}
 
 
 @dataclass

@@ -25,6 +25,9 @@ class Backend(Protocol):
     device: torch.device
     images: dict[str, str]              # report role ('test', 'own1', ...) -> image spec
     image_labels: dict[str, str]        # report role -> words shown to a reader
+    # model-space images (B, C, H, W) -> (B, 10) digit probabilities, with ``reader.digit(prompt)``
+    # the digit a prompt asks for; None where no classifier can judge the pictures (DeepFloyd)
+    reader: Optional[Callable]
 
     def embed(self, prompt: str) -> torch.Tensor:
         """Prompt -> condition, (1, ...) batched along dim 0."""

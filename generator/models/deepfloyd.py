@@ -190,6 +190,7 @@ class DeepFloydBackend:
     name = "deepfloyd"
     model_label = "DeepFloyd IF (stage I, 64 px; stage II, 256 px)"
     has_upsampler = True
+    reader = None   # no classifier reads photographs: the DeepFloyd page is judged by eye
     images = {"test": "photo:astronaut", "own1": "photo:chelsea", "own2": "photo:coffee",
               "web": "photo:rocket", "drawn1": "sketch:house", "drawn2": "sketch:tree"}
     image_labels = {"test": "test image (astronaut)", "own1": "own image 1 (a cat)",

@@ -1,5 +1,6 @@
 """Choosing the Part A backend: DeepFloyd IF where its weights are found and a GPU is selected,
-else the scratch class-conditioned MNIST model, with the reason said out loud either way."""
+else the best scratch MNIST model (measured by ``experiments/part_a_model.py``), with the
+reason said out loud either way."""
 from __future__ import annotations
 
 import functools
@@ -12,7 +13,8 @@ from ..errors import BuildError
 from . import deepfloyd
 from .backend import BackendChoice
 
-SCRATCH_UPSTREAM = ("train_class_ddpm",)
+# the choice, its three candidates, and the classifier that reads Part A's digits
+SCRATCH_UPSTREAM = ("part_a_model", "train_class_ddpm", "train_improved_ddpm", "train_flow", "mnist_classifier")
 DEEPFLOYD_UPSTREAM = ("prompt_embeddings",)
 BACKEND_UPSTREAM = set(SCRATCH_UPSTREAM + DEEPFLOYD_UPSTREAM)  # experiments a backend is built from
 CPU_NOTE = ("DeepFloyd IF on the CPU runs in fp32; with the real weights that takes hours per section "
@@ -28,13 +30,12 @@ def _code_digest(module: str) -> str:
 
 
 def _make_scratch(upstream: dict, device: torch.device):
-    from ..train import load_snapshot
-    from .scratch_backend import ScratchBackend
+    """The candidate that ``part_a_model`` chose, with the project's digit classifier as its reader."""
+    from .improved_backend import DigitReader, candidate
 
-    entry = upstream["train_class_ddpm"]
-    p = entry.manifest["ingredients"]["params"]
-    weights = load_snapshot(entry.tensors("weights"), max(p["keep_epochs"]))
-    return ScratchBackend(weights, p["D"], p["T"], p["beta_start"], p["beta_end"], device)
+    backend = candidate(upstream["part_a_model"].json("metrics")["choice"], upstream, device)
+    backend.reader = DigitReader.from_entry(upstream["mnist_classifier"], backend)
+    return backend
 
 
 def _check_scratch_prompt(prompt: str) -> None:
@@ -44,7 +45,7 @@ def _check_scratch_prompt(prompt: str) -> None:
 
 
 def scratch(reason: str) -> BackendChoice:
-    ident = f"scratch:ClassConditionalUNet(final epoch),code={_code_digest('generator.models.scratch_backend')}"
+    ident = f"scratch:best of sections 14-15 (part_a_model),code={_code_digest('generator.models.improved_backend')}"
     return BackendChoice("scratch", "scratch MNIST UNet", ident, SCRATCH_UPSTREAM, reason, "float32",
                          _make_scratch, _check_scratch_prompt)
 

@@ -98,7 +98,7 @@ def test_backend_deepfloyd_without_weights_fails_fast_and_auto_falls_back(tmp_pa
     assert "--backend scratch" in str(e.value)
     choice = select.choose("auto", "cpu", tmp_path)
     assert choice.name == "scratch" and "DeepFloyd" in choice.reason
-    assert choice.upstream == ("train_class_ddpm",)
+    assert choice.upstream == select.SCRATCH_UPSTREAM and "part_a_model" in choice.upstream
 
 
 def test_scratch_prompt_mapping():

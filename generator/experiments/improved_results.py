@@ -1,0 +1,181 @@
+"""Section 15: DDPM against flow matching on the improved UNet, by sampling steps; EMA.
+
+Every configuration draws the same 100 class-conditioned samples (10 of each digit, CFG at
+``gamma``, one seeded generator per configuration) and the project's classifier judges them:
+recognition rate and Fréchet distance in its feature space (``_partb.judge``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import torch
+import torch.nn.functional as F
+
+from .. import media
+from ..constraints import FINITE, between, each
+from ..diffusion.ddim import ddim_sample, trailing_timesteps
+from ..diffusion.flow_sampling import evaluations, sample_ode
+from ..diffusion.sampling import Trajectory, denoise, guided
+from ..models.improved_backend import KINDS, ImprovedBackend, improved
+from ._partb import classifier, judge
+
+SECTION = 15
+USES_MNIST = True
+UPSTREAM = ("train_improved_ddpm", "train_flow", "mnist_classifier", "ddpm_results")
+ARTIFACTS = {"steps_plot": "plot", "steps": "table", "samples": "image", "ema": "table",
+             "best": "table", "ddpm_trajectory": "trajectory", "flow_trajectory": "trajectory",
+             "flow_loss": "plot", "metrics": "metrics"}
+# sampler -> (training entry, kind of update); the DDPM chain also runs with all T steps
+SAMPLERS = {"DDPM": ("train_improved_ddpm", "ddpm"), "DDIM": ("train_improved_ddpm", "ddim"),
+            "flow, Euler": ("train_flow", "euler"), "flow, Heun": ("train_flow", "heun")}
+
+
+@dataclass
+class Params:
+    gamma: Annotated[float, FINITE] = 3.0     # CFG scale of every sample of this section
+    eval_per_digit: Annotated[int, between(2, 100)] = 10
+    steps: Annotated[list[int], each(between(1, 1000))] = field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
+    show_steps: Annotated[list[int], each(between(1, 1000))] = field(default_factory=lambda: [2, 8, 32])
+    trajectory_steps: Annotated[int, between(1, 1000)] = 32   # the flow scrubber (DDPM's shows its full chain)
+    best_per_digit: Annotated[int, between(2, 500)] = 50      # the best configuration, measured again
+    best_max_evaluations: Annotated[int, between(1, 1000)] = 64
+
+
+def _velocity(model, cond: torch.Tensor, null: torch.Tensor, gamma: float):
+    """CFG on a velocity model, both halves in one batched call: v_u + gamma (v_c - v_u)."""
+    @torch.no_grad()
+    def v_fn(x: torch.Tensor, s: float) -> torch.Tensor:
+        b = x.shape[0]
+        out = model(torch.cat([x, x]), torch.full((2 * b, 1), s, device=x.device),
+                    torch.cat([null.expand(b, -1), cond]))
+        return out[:b] + gamma * (out[b:] - out[:b])
+
+    return v_fn
+
+
+def _run(kind: str, backend: ImprovedBackend, cond, gamma: float, n: int, g: torch.Generator):
+    """One configuration: n steps of ``kind`` from noise drawn from ``g``. Returns (x0 in [-1, 1],
+    Trajectory, network evaluations)."""
+    x = torch.randn((len(cond), 1, 28, 28), generator=g).to(backend.device)
+    null = torch.zeros(1, 10, device=backend.device)
+    if kind == "ddpm":
+        y, tr = denoise(guided(backend, cond, null, gamma), x, trailing_timesteps(backend.T, n), backend.abar, g,
+                        clamp_x0=backend.clamp_x0)
+        return y, tr, n
+    tr = Trajectory()
+    if kind == "ddim":
+        y = ddim_sample(guided(backend, cond, null, gamma), x, trailing_timesteps(backend.T, n), backend.abar,
+                        backend.clamp_x0, tr.record)
+        return y, tr, n
+    # flow: the trajectory's "t" is the noise level s in thousandths, as DDPM's t is out of 1000
+    y = sample_ode(_velocity(backend.model, cond, null, gamma), x, n, kind,
+                   lambda s, x_s, x0: tr.record(round(1000 * s), x_s, x0.clamp(-1, 1)))
+    return y.clamp(-1, 1), tr, evaluations(n, kind)
+
+
+def _backends(ctx, ema: bool = True) -> dict[str, ImprovedBackend]:
+    return {name: improved(ctx.upstream[name], kind, ctx.device, ema) for name, kind in KINDS.items()}
+
+
+def run(p: Params, ctx) -> dict:
+    dev = ctx.device
+    reader = classifier(ctx.upstream["mnist_classifier"], dev)
+    real = ctx.mnist.test_x.to(dev)
+    digits = torch.arange(10).repeat_interleave(p.eval_per_digit).to(dev)
+    cond = F.one_hot(digits, 10).float()
+    backends = _backends(ctx)
+    pick = [d * p.eval_per_digit for d in range(10)]       # the first sample of each digit
+
+    def to01(x):
+        return ((x + 1) / 2).clamp(0, 1)
+
+    rows, configs, shown, trajs = [], [], [], {}
+    T = backends["train_improved_ddpm"].T
+    plan = [(s, n) for s in SAMPLERS for n in p.steps] + [("DDPM", T)]   # and DDPM's full chain
+    for sampler, n in ctx.progress(plan, desc="configurations"):
+        entry, kind = SAMPLERS[sampler]
+        y, tr, nfe = _run(kind, backends[entry], cond, p.gamma, n, ctx.generator())
+        m = judge(reader, to01(y), real, digits)
+        configs.append({"sampler": sampler, "steps": n, "evaluations": nfe, **m})
+        rows.append([sampler, n, nfe, m["recognised"], m["fid"]])
+        if n in p.show_steps or n == T:
+            shown.append((f"{sampler}, {n} step{'s' if n > 1 else ''}", [to01(y[i]) for i in pick]))
+        if (sampler, n) in (("DDPM", T), ("flow, Euler", p.trajectory_steps)):
+            trajs[sampler] = media.TrajectoryPanel(
+                [(tr.t, [to01(s[i]) for s in tr.x_t], [to01(s[i]) for s in tr.x0_hat]) for i in pick],
+                [to01(y[i]) for i in pick], [str(d) for d in range(10)],
+                note=f"{sampler}, {n} steps, CFG scale {p.gamma}, seed {ctx.seed}."
+                     + (" For the flow, t is the noise level s × 1000." if sampler != "DDPM" else ""))
+
+    course = ctx.upstream["ddpm_results"].json("metrics")["epoch20"]["class"]
+    floor = judge(reader, ctx.mnist.train_x[: len(digits)].to(dev), real)["fid"]
+    out = {"steps_plot": _plot(configs, course, floor),
+           "steps": {"columns": ["sampler", "steps", "network evaluations (×2 for CFG)", "recognised", "FID"],
+                     "rows": rows + [["course DDPM, section 14 (300 steps)", 300, 300, course["recognised"],
+                                      course["fid"]],
+                                     [f"real training digits ({len(digits)}): the floor", "", "", "", floor]]},
+           "samples": media.Grid([r for _, r in shown], [label for label, _ in shown], [str(d) for d in range(10)],
+                                 note=f"The first sample of each digit; CFG scale {p.gamma}, seed {ctx.seed}."),
+           "ddpm_trajectory": trajs["DDPM"], "flow_trajectory": trajs["flow, Euler"]}
+
+    # EMA: the raw weights of the last step against their average, at 16 steps of each model's ODE sampler
+    raw = _backends(ctx, ema=False)
+    ema_rows, ema_metrics = [], {}
+    for sampler in ("DDIM", "flow, Euler"):
+        entry, kind = SAMPLERS[sampler]
+        for label, b in (("EMA", backends[entry]), ("raw", raw[entry])):
+            y, _, _ = _run(kind, b, cond, p.gamma, 16, ctx.generator())
+            m = judge(reader, to01(y), real, digits)
+            ema_rows.append([sampler, label, m["recognised"], m["fid"]])
+            ema_metrics[f"{sampler}, {label}"] = m
+    out["ema"] = {"columns": ["sampler (16 steps)", "weights", "recognised", "FID"], "rows": ema_rows}
+
+    # the best configuration within the evaluation budget, measured again on more samples
+    best = max((c for c in configs if c["evaluations"] <= p.best_max_evaluations),
+               key=lambda c: (c["recognised"], -c["fid"]))
+    bd = torch.arange(10).repeat_interleave(p.best_per_digit).to(dev)
+    entry, kind = SAMPLERS[best["sampler"]]
+    y, _, _ = _run(kind, backends[entry], F.one_hot(bd, 10).float(), p.gamma, best["steps"], ctx.generator(1))
+    mb = judge(reader, to01(y), real, bd)
+    floor_b = judge(reader, ctx.mnist.train_x[: len(bd)].to(dev), real)["fid"]
+    out["best"] = {"columns": ["configuration", "samples", "recognised", "worst digit", "FID", "floor FID"],
+                   "rows": [[f"{best['sampler']}, {best['steps']} steps", len(bd), mb["recognised"],
+                             min(mb["recognised_per_digit"]), mb["fid"], floor_b]]}
+    out["flow_loss"] = _loss_plot(ctx)
+    out["metrics"] = {"configurations": configs, "course_ddpm_300": course, "floor_fid": floor, "ema": ema_metrics,
+                      "gamma": p.gamma,
+                      "best": {"sampler": best["sampler"], "steps": best["steps"], **mb, "floor_fid": floor_b}}
+    return out
+
+
+def _plot(configs: list[dict], course: dict, floor: float) -> media.Plot:
+    fig, _ = media.figure(9.0, 3.4)
+    fig.clf()                       # the report's style, two panels side by side
+    a1, a2 = fig.subplots(1, 2)
+    for sampler in SAMPLERS:
+        c = [x for x in configs if x["sampler"] == sampler]
+        nfe = [x["evaluations"] for x in c]
+        a1.plot(nfe, [x["recognised"] for x in c], marker="o", ms=3, label=sampler)
+        a2.plot(nfe, [x["fid"] for x in c], marker="o", ms=3, label=sampler)
+    for ax, y, name in ((a1, course["recognised"], "course DDPM, 300 steps"), (a2, course["fid"], None)):
+        ax.axhline(y, color="grey", ls="--", lw=1, label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("network evaluations per sample (CFG doubles the batch, not this count)")
+    a2.axhline(floor, color="grey", ls=":", lw=1, label="real digits (floor)")
+    a1.set_ylabel("samples recognised as the intended digit")
+    a2.set_ylabel("Fréchet distance (log)")
+    a2.set_yscale("log")
+    a1.legend(frameon=False, fontsize=7)
+    a2.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return media.Plot(fig, "recognition and Fréchet distance against sampling steps")
+
+
+def _loss_plot(ctx) -> media.Plot:
+    ddpm = ctx.upstream["train_improved_ddpm"]
+    T = ddpm.manifest["ingredients"]["params"]["T"]
+    return media.loss_plot({f"DDPM (eps, cosine T = {T})": ddpm.json("log")["losses"],
+                            "flow matching (velocity)": ctx.upstream["train_flow"].json("log")["losses"]},
+                           "Improved UNet: training losses at equal steps")
+

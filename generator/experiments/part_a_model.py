@@ -1,0 +1,59 @@
+"""Section 15: which scratch model draws Part A where DeepFloyd is absent, by a stated rule.
+
+Each candidate draws 10 samples of each digit with Part A's own sampler (the strided DDPM
+schedule [990, 960, ..., 0] scaled to the model's T, CFG at ``gamma``) from the same seed,
+and the project's classifier judges them. Rule: the most often recognised wins; a tie
+goes to the lower Fréchet distance. ``models/select.py`` builds the winner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import torch
+import torch.nn.functional as F
+
+from ..constraints import FINITE, between
+from ..diffusion.sampling import denoise, guided
+from ..diffusion.schedule import strided_timesteps
+from ..models.improved_backend import candidate
+from ._partb import classifier, judge
+
+SECTION = 15
+USES_MNIST = True
+UPSTREAM = ("train_class_ddpm", "train_improved_ddpm", "train_flow", "mnist_classifier")
+ARTIFACTS = {"choice": "table", "metrics": "metrics"}
+CANDIDATES = {"course DDPM (section 14)": "train_class_ddpm", "improved DDPM (section 15)": "train_improved_ddpm",
+              "flow matching (section 15)": "train_flow"}
+RULE = "most often recognised with Part A's strided 34-step DDPM sampler; a tie goes to the lower FID"
+
+
+@dataclass
+class Params:
+    gamma: Annotated[float, FINITE] = 3.0      # Part A's CFG scale for anagrams and hybrids
+    eval_per_digit: Annotated[int, between(2, 100)] = 10
+
+
+def choose(results: dict[str, dict]) -> str:
+    """The rule (``RULE``): the label with the highest recognition rate, then the lowest FID."""
+    return max(results, key=lambda k: (results[k]["recognised"], -results[k]["fid"]))
+
+
+def run(p: Params, ctx) -> dict:
+    reader = classifier(ctx.upstream["mnist_classifier"], ctx.device)
+    real = ctx.mnist.test_x.to(ctx.device)
+    digits = torch.arange(10).repeat_interleave(p.eval_per_digit).to(ctx.device)
+    cond = F.one_hot(digits, 10).float()
+    res = {}
+    for label, name in ctx.progress(CANDIDATES.items(), desc="candidates"):
+        b, g = candidate(name, ctx.upstream, ctx.device), ctx.generator()
+        x = torch.randn((len(cond), *b.image_shape), generator=g).to(b.device)
+        y, _ = denoise(guided(b, cond, torch.zeros(1, 10, device=b.device), p.gamma), x, strided_timesteps(b.T),
+                       b.abar, g, clamp_x0=b.clamp_x0)
+        res[label] = judge(reader, b.to_image(y), real, digits)
+    best = choose(res)
+    return {"choice": {"columns": ["model", "samples recognised", "worst digit", "FID", "Part A runs on it"],
+                       "rows": [[k, v["recognised"], min(v["recognised_per_digit"]), v["fid"],
+                                 "yes" if k == best else ""] for k, v in res.items()]},
+            "metrics": {"candidates": res, "choice": CANDIDATES[best], "choice_label": best, "rule": RULE,
+                        "gamma": p.gamma}}
