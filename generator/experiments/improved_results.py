@@ -40,6 +40,19 @@ class Params:
     trajectory_steps: Annotated[int, between(1, 1000)] = 32   # the flow scrubber (DDPM's shows its full chain)
     best_per_digit: Annotated[int, between(2, 500)] = 50      # the best configuration, measured again
     best_max_evaluations: Annotated[int, between(1, 1000)] = 64
+    best_min_recognised: Annotated[float, between(0.0, 1.0)] = 0.98
+
+
+def best_configuration(configs: list[dict], max_evaluations: int, min_recognised: float) -> dict:
+    """The rule for the configuration measured again: within ``max_evaluations`` network evaluations,
+    the lowest Fréchet distance among those recognised at least ``min_recognised`` of the time (the
+    recognition rate alone rewards the blurry average digit of one step); if none is, the most
+    recognised. Ties go to fewer evaluations."""
+    within = [c for c in configs if c["evaluations"] <= max_evaluations]
+    good = [c for c in within if c["recognised"] >= min_recognised]
+    if good:
+        return min(good, key=lambda c: (c["fid"], c["evaluations"]))
+    return max(within, key=lambda c: (c["recognised"], -c["evaluations"]))
 
 
 def _velocity(model, cond: torch.Tensor, null: torch.Tensor, gamma: float):
@@ -74,7 +87,7 @@ def _run(kind: str, backend: ImprovedBackend, cond, gamma: float, n: int, g: tor
     return y.clamp(-1, 1), tr, evaluations(n, kind)
 
 
-def _backends(ctx, ema: bool = True) -> dict[str, ImprovedBackend]:
+def _backends(ctx, ema: bool = False) -> dict[str, ImprovedBackend]:
     return {name: improved(ctx.upstream[name], kind, ctx.device, ema) for name, kind in KINDS.items()}
 
 
@@ -119,12 +132,13 @@ def run(p: Params, ctx) -> dict:
                                  note=f"The first sample of each digit; CFG scale {p.gamma}, seed {ctx.seed}."),
            "ddpm_trajectory": trajs["DDPM"], "flow_trajectory": trajs["flow, Euler"]}
 
-    # EMA: the raw weights of the last step against their average, at 16 steps of each model's ODE sampler
-    raw = _backends(ctx, ema=False)
+    # EMA: the average of the weights against the raw weights of the last step (which the section samples
+    # with: models/improved_backend.USE_EMA), at 16 steps of each model's ODE sampler
+    ema = _backends(ctx, ema=True)
     ema_rows, ema_metrics = [], {}
     for sampler in ("DDIM", "flow, Euler"):
         entry, kind = SAMPLERS[sampler]
-        for label, b in (("EMA", backends[entry]), ("raw", raw[entry])):
+        for label, b in (("EMA", ema[entry]), ("raw (used)", backends[entry])):
             y, _, _ = _run(kind, b, cond, p.gamma, 16, ctx.generator())
             m = judge(reader, to01(y), real, digits)
             ema_rows.append([sampler, label, m["recognised"], m["fid"]])
@@ -132,8 +146,7 @@ def run(p: Params, ctx) -> dict:
     out["ema"] = {"columns": ["sampler (16 steps)", "weights", "recognised", "FID"], "rows": ema_rows}
 
     # the best configuration within the evaluation budget, measured again on more samples
-    best = max((c for c in configs if c["evaluations"] <= p.best_max_evaluations),
-               key=lambda c: (c["recognised"], -c["fid"]))
+    best = best_configuration(configs, p.best_max_evaluations, p.best_min_recognised)
     bd = torch.arange(10).repeat_interleave(p.best_per_digit).to(dev)
     entry, kind = SAMPLERS[best["sampler"]]
     y, _, _ = _run(kind, backends[entry], F.one_hot(bd, 10).float(), p.gamma, best["steps"], ctx.generator(1))

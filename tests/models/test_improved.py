@@ -92,3 +92,14 @@ def test_part_a_choice_rule():
            "c": {"recognised": 0.95, "fid": 20.0}}
     assert choose(res) == "c"                        # most recognised; tie -> lower FID
     assert choose({"a": res["a"]}) == "a"
+
+
+def test_best_configuration_rule():
+    from generator.experiments.improved_results import best_configuration
+
+    c = [{"evaluations": 1, "recognised": 1.0, "fid": 80.0}, {"evaluations": 8, "recognised": 0.99, "fid": 60.0},
+         {"evaluations": 16, "recognised": 0.97, "fid": 40.0}, {"evaluations": 1000, "recognised": 1.0, "fid": 10.0}]
+    assert best_configuration(c, 64, 0.98)["evaluations"] == 8       # lowest FID among the well recognised
+    assert best_configuration(c, 64, 0.995)["evaluations"] == 1      # only one qualifies
+    assert best_configuration(c, 2000, 0.98)["evaluations"] == 1000  # the budget decides what may compete
+    assert best_configuration(c[2:3], 64, 0.98)["evaluations"] == 16  # none qualifies: the most recognised
