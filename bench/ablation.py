@@ -30,7 +30,7 @@ from generator.diffusion.schedule import strided_timesteps  # noqa: E402
 from generator.experiments import train_flow  # noqa: E402
 from generator.experiments._partb import classifier, judge  # noqa: E402
 from generator.experiments.improved_results import _run  # noqa: E402
-from generator.models.improved_backend import ImprovedBackend  # noqa: E402
+from generator.models.improved_backend import USE_EMA, ImprovedBackend  # noqa: E402
 from generator.models.improved_unet import ImprovedUNet  # noqa: E402
 from generator.train import load_snapshot  # noqa: E402
 
@@ -60,7 +60,7 @@ def main() -> None:
         out = train_flow.run(p, ctx)
     seconds = time.perf_counter() - t0
     sd = load_snapshot(out["weights"], p.epochs)
-    prefix = "ema."
+    prefix = "ema." if USE_EMA else "net."   # the weights the build samples with
     net = ImprovedUNet(p.widths, attention=p.attention)
     net.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
     b = ImprovedBackend(net.eval(), "flow", torch.device("cpu"))
