@@ -80,17 +80,18 @@ def ranked_columns(n: int, ranked: bool) -> list[str]:
 
 
 def rank_candidates(b, first: torch.Tensor, second: torch.Tensor, prompt1: str, prompt2: str, label: str,
-                    shown: int) -> tuple[list[int], Optional[list]]:
+                    shown: int) -> tuple[list[int], Optional[list], int]:
     """Two-way illusions (sections 11, 12): candidate order, best first by min(P(prompt1's digit in
     ``first``), P(prompt2's digit in ``second``)) where the backend has a reader, else drawing order;
-    and the table row: label, how many of all candidates work, the shown candidates' probabilities."""
+    the table row (label, how many of all candidates work, the shown candidates' probabilities); and
+    how many work (0 without a reader)."""
     n = len(first)
     if b.reader is None:
-        return list(range(n)), None
+        return list(range(n)), None, 0
     r = two_way(b.reader, first, second, b.reader.digit(prompt1), b.reader.digit(prompt2))
-    order = r.ranking()
-    return order, [label, f"{int(r.works.sum())} of {n}"] + [
-        f"{float(r.p_first[i]):.2f} / {float(r.p_second[i]):.2f}" for i in order[:shown]]
+    order, works = r.ranking(), int(r.works.sum())
+    return order, [label, f"{works} of {n}"] + [
+        f"{float(r.p_first[i]):.2f} / {float(r.p_second[i]):.2f}" for i in order[:shown]], works
 
 
 def ranking_note(b, n: int, shown: int, looks: str) -> str:
@@ -163,11 +164,12 @@ def sdedit_figures(p: SDEditParams, ctx) -> dict:
         x = load_image(ctx, role)
         g = ctx.generator()
         outs, shares = [], {"original": [], "prompt": []}
+        own = int(b.reader(x).argmax()) if b.reader is not None else None   # the input's digit
         for i_start in p.i_starts:
             y, tr = sdedit(eps_fn, x.expand(k, *x.shape[1:]), ts, i_start, b.abar, g, clamp_x0=b.clamp_x0)
             outs.append(y[:1])
             if b.reader is not None:
-                shares["original"].append(share_read_as(b.reader, y, int(b.reader(x).argmax())))
+                shares["original"].append(share_read_as(b.reader, y, own))
                 if target is not None:
                     shares["prompt"].append(share_read_as(b.reader, y, target))
             if r == 0:
@@ -177,7 +179,7 @@ def sdedit_figures(p: SDEditParams, ctx) -> dict:
         originals.append(show(b, x)[0])
         picked.append(show(b, outs[p.i_starts.index(p.compare_i_start)])[0])
         if b.reader is not None:
-            table.append([image_label(b, role), f"its own {int(b.reader(x).argmax())}"]
+            table.append([image_label(b, role), f"its own {own}"]
                          + [f"{v:.0%}" for v in shares["original"]])
             if target is not None:
                 table.append([image_label(b, role), f"the prompt's {target}"] + [f"{v:.0%}" for v in shares["prompt"]])

@@ -49,7 +49,7 @@ def run(p: Params, ctx) -> dict:
         eps_fn = anagram(eps_for(b, p1, p.gamma), eps_for(b, p2, p.gamma), view)
         y, tr = sample(b, eps_fn, n, timesteps(b), g)
         label = f"{caption(b, p1)} / {view_name.replace('_', ' ')}: {caption(b, p2)}"
-        order, row = rank_candidates(b, y, view.view(y), p1, p2, label, p.shown)
+        order, row, _ = rank_candidates(b, y, view.view(y), p1, p2, label, p.shown)
         table += [row] if row else []
         y = y[order[:p.shown]]
         rows += [show(b, y), show(b, view.view(y))]

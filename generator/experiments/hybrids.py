@@ -62,15 +62,16 @@ def _hybrids(p: Params, sigma_at_64: float, ctx) -> dict:
     size, sigma = blur_params(b.image_shape[-1], p.kernel_at_64, sigma_at_64)
     afar_px = max(2, round(b.image_shape[-1] * p.afar_fraction))
     n = p.candidates if b.reader is not None else p.shown
-    rows, labels, trajs, finals, table = [], [], [], [], []
+    rows, labels, trajs, finals, table, works = [], [], [], [], [], 0
     for low, high in p.pairs:
         g = ctx.generator()
         eps_fn = hybrid(eps_for(b, low, p.gamma), eps_for(b, high, p.gamma), size, sigma)
         y, tr = sample(b, eps_fn, n, timesteps(b), g)
         far = from_afar(y, afar_px)
-        order, row = rank_candidates(b, y, far, high, low, f"close up {caption(b, high)} / from afar {caption(b, low)}",
-                                     p.shown)
+        order, row, works_here = rank_candidates(
+            b, y, far, high, low, f"close up {caption(b, high)} / from afar {caption(b, low)}", p.shown)
         table += [row] if row else []
+        works += works_here
         rows += [show(b, y[order[:p.shown]]), show(b, far[order[:p.shown]])]
         labels += [f"close up (high: {caption(b, high)})", f"from afar (low: {caption(b, low)})"]
         trajs.append((tr, order[0]))
@@ -78,7 +79,6 @@ def _hybrids(p: Params, sigma_at_64: float, ctx) -> dict:
     note = (f"Gaussian kernel {size}, sigma {sigma:.2f} px; 'from afar' is the image shrunk to {afar_px} px and "
             f"enlarged. CFG scale {p.gamma}, seed {ctx.seed}. {ranking_note(b, n, p.shown, 'P close up, P from afar')}"
             + backend_note(b))
-    works = sum(int(r[1].split(" of ")[0]) for r in table)
     return {"figures": illusion_figures(b, "hybrids", "hybrid", rows, labels, trajs, finals, table, p.shown,
                                         "P(close up) / P(from afar)", note),
             "table": table, "works": works, "sigma": sigma}
