@@ -67,7 +67,8 @@ def _fingerprint(args, root: Path, files: Iterable[Path]) -> dict:
 
 
 def eligible(args) -> bool:
-    return not (args.frozen or args.explain or args.force or args.only or args.gc)
+    """Only a local cache can be checked by file stats (an object store's entries are remote)."""
+    return not (args.frozen or args.explain or args.force or args.only or args.gc or "://" in str(args.cache))
 
 
 def check(args, root: Path) -> Optional[dict]:
@@ -89,7 +90,9 @@ def check(args, root: Path) -> Optional[dict]:
 
 def write(args, root: Path, entries: Iterable, inputs: Iterable[str], rows: list[dict]) -> None:
     """Record a successful full build: ``entries`` (cache.Entry) the page used, input files by
-    path relative to the repository, the summary ``rows``."""
+    path relative to the repository, the summary ``rows``. Nothing for an object store."""
+    if "://" in str(args.cache):
+        return
     files = [p for e in entries for p in _files(e.path)]
     files += [root / f for f in inputs] + list(_files(Path(args.site)))
     stamp = {**_fingerprint(args, root, files), "rows": rows,

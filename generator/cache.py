@@ -161,6 +161,30 @@ def manifest_problem(m: Any) -> Optional[str]:
     return None
 
 
+def newest_manifest(readers) -> Optional[dict]:
+    """The well-formed manifest with the latest provenance date among ``readers`` (callables that
+    return a manifest's bytes); unreadable or malformed ones are skipped."""
+    best = None
+    for read in readers:
+        try:
+            man = json.loads(read())
+        except (OSError, ValueError):
+            continue
+        if manifest_problem(man):
+            continue
+        if best is None or man["provenance"]["date"] > best["provenance"]["date"]:
+            best = man
+    return best
+
+
+def load_if_valid(store, name: str, key: str) -> Optional["Entry"]:
+    """The store's verified entry, None when it is absent or corrupt."""
+    try:
+        return store.load(name, key)
+    except CorruptEntry:
+        return None
+
+
 @dataclass
 class Entry:
     """A verified cache entry."""
@@ -188,8 +212,19 @@ class Entry:
 
 
 class Store:
+    """The cache in a folder of this machine, or of a filesystem that every node mounts (NFS, Lustre):
+    entries are published by renaming a complete folder into place, which is atomic there."""
+
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    @property
+    def work_root(self) -> Path:
+        """Resumable work (training snapshots) of results not stored yet."""
+        return self.root / ".work"
+
+    def describe(self) -> str:
+        return str(self.root)
 
     def entry_dir(self, name: str, key: str) -> Path:
         return self.root / name / key[:16]
@@ -217,22 +252,14 @@ class Store:
 
     def previous(self, name: str) -> Optional[dict]:
         """The newest manifest stored for ``name`` (any key), to explain what changed."""
-        best = None
-        for m in (self.root / name).glob(f"*/{MANIFEST}"):
-            try:
-                man = json.loads(m.read_text())
-            except (OSError, ValueError):
-                continue
-            if manifest_problem(man):
-                continue
-            if best is None or man["provenance"]["date"] > best["provenance"]["date"]:
-                best = man
-        return best
+        return newest_manifest(m.read_bytes for m in (self.root / name).glob(f"*/{MANIFEST}"))
 
     def write(self, name: str, key: str, ingredients: dict, provenance: dict,
-              save_artifacts: Callable[[Path], dict]) -> Entry:
+              save_artifacts: Callable[[Path], dict], replace: bool = False) -> Entry:
         """Write an entry atomically: ``save_artifacts(tmp_dir)`` writes the files and
-        returns the artifacts table; then the folder is renamed into place."""
+        returns the artifacts table; then the folder is renamed into place. If a complete entry
+        of the same key appeared meanwhile (another build or task computed it too), that one
+        stays, unless ``replace`` (--force)."""
         final = self.entry_dir(name, key)
         tmp = final.parent / f".tmp-{key[:16]}-{os.getpid()}"
         if tmp.exists():
@@ -245,7 +272,20 @@ class Store:
             manifest = {"name": name, "key": key, "ingredients": ingredients,
                         "artifacts": artifacts, "provenance": provenance}
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-            swap_in(tmp, final, final.parent / f".old-{final.name}-{os.getpid()}")
+            other = None if replace else load_if_valid(self, name, key)
+            if other is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+                return other
+            try:
+                swap_in(tmp, final, final.parent / f".old-{final.name}-{os.getpid()}")
+            except OSError:
+                # another build or task published the same key between our two renames: its entry
+                # is as good as ours (same key), so it stays and ours is dropped
+                other = load_if_valid(self, name, key)
+                if other is None:
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)
+                return other
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -44,7 +44,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--mnist-dir", type=Path, default=None, help="read MNIST from these IDX files")
     ap.add_argument("--content", type=Path, default=ROOT / "content", help=argparse.SUPPRESS)
     ap.add_argument("--templates", type=Path, default=ROOT / "templates", help=argparse.SUPPRESS)
-    ap.add_argument("--cache", type=Path, default=ROOT / "cache", help=argparse.SUPPRESS)
+    ap.add_argument("--cache", default=str(ROOT / "cache"), metavar="PATH|URL",
+                    help="the result cache: a folder (shared by every node on a cluster) or an fsspec URL such as "
+                         "s3://bucket/prefix (default: cache/)")
+    ap.add_argument("--executor", default="local", choices=["local", "ray"],
+                    help="run experiments one by one in this process, or as Ray tasks (docs/cluster.md)")
+    ap.add_argument("--ray-address", default=None, metavar="ADDR",
+                    help="with --executor ray: the cluster's head (default: start a local Ray instance)")
     ap.add_argument("--site", type=Path, default=ROOT / "site", help=argparse.SUPPRESS)
     ap.add_argument("--serve", action="store_true",
                     help="build, then serve site/ on http://localhost:8000 and rebuild on every change")
@@ -56,7 +62,7 @@ def summary_rows(nodes) -> list[dict]:
     return [{"experiment": n.name, "section": n.exp.section or "",
              "result": "computed" if n.ran else ("cached" if n.entry else n.status),
              "reason": n.reason, "seconds": "" if n.seconds is None else f"{n.seconds:.1f}",
-             "device": n.device, "key": n.key[:12],
+             "device": n.device, "host": n.host, "key": n.key[:12],
              "date": n.entry.manifest["provenance"]["date"] if n.entry else ""} for n in nodes]
 
 
@@ -103,6 +109,7 @@ def build(args: argparse.Namespace) -> int:
             print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
                   f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
             return 0
+    from . import object_store
     from .execute import Environment, Options, execute, plan
     from .models import select
     from .render import Renderer
@@ -121,7 +128,7 @@ def build(args: argparse.Namespace) -> int:
                          "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")
     opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
                    force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
-                   cache_dir=args.cache, weights=args.weights, offload=args.offload)
+                   cache_dir=Path(args.cache), weights=args.weights, offload=args.offload)
     # 1. gather: pages, references and overrides are checked before anything runs (docs/architecture.md)
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
@@ -129,7 +136,7 @@ def build(args: argparse.Namespace) -> int:
     content.check_front_matter(pages, experiments)
     overrides, lines = content.merged_overrides(pages)
     env = Environment(opts)
-    store = cache.Store(args.cache)
+    store = object_store.open_store(args.cache)
     for d in store.recover():
         print(f"recovered from an interrupted build: {d}")
     renderer = Renderer(args.templates)
@@ -151,15 +158,20 @@ def build(args: argparse.Namespace) -> int:
         removed = store.gc({n.name: n.key for n in nodes})
         print(f"--gc: removed {len(removed)} unreferenced cache entries")
     # 3. execute what is missing or stale (only the --only closure when given)
+    run = nodes
     if args.only:
         by_name = {n.name: n for n in nodes}
         wanted = set(registry.closure(args.only, lambda n: by_name[n].upstream))
-        execute([n for n in nodes if n.name in wanted], env, store)
+        run = [n for n in nodes if n.name in wanted]
+    if args.executor == "ray":
+        from .ray_executor import execute_ray
+
+        execute_ray(run, env, store, args.cache, args.ray_address)
     else:
-        execute(nodes, env, store)
+        execute(run, env, store)
     # 4. render
     rows = summary_rows(nodes)
-    print_table(rows, ["experiment", "result", "seconds", "device", "reason"])
+    print_table(rows, ["experiment", "result", "seconds", "device", "host", "reason"])
     missing = sorted({f.experiment for p in pages for f in p.figures} - {n.name for n in nodes if n.entry})
     if missing:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")

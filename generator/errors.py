@@ -14,5 +14,8 @@ class BuildError(Exception):
         self.message = message
         self.where = where
 
+    def __reduce__(self):   # keeps ``where`` when a Ray worker sends the error back
+        return (type(self), (self.message, self.where))
+
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

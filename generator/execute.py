@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Node:
     entry: Optional[cache.Entry] = None
     seconds: Optional[float] = None  # compute time of the stored result (provenance)
     device: str = ""
+    host: str = ""                   # the machine that computed it (provenance)
     ran: bool = False
 
     @property
@@ -270,7 +272,7 @@ def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: 
     if node.entry is not None:
         prov = node.entry.manifest["provenance"]
         node.status, node.reason = "fresh", "cached"
-        node.seconds, node.device = prov.get("seconds"), prov.get("device", "")
+        node.seconds, node.device, node.host = prov.get("seconds"), prov.get("device", ""), prov.get("host", "")
         if forced:
             node.status, node.reason = "forced", "--force"
         return
@@ -295,6 +297,7 @@ def provenance(device: str, seconds: float, **extra) -> dict:
         "commit": _git("rev-parse", "HEAD") or "unknown",
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "device": device,
+        "host": socket.gethostname(),
         "threads": torch.get_num_threads(),
         "versions": cache.versions(),
         "seconds": round(seconds, 2),
@@ -314,33 +317,42 @@ def _user_errors() -> tuple[type, ...]:
 USER_ERRORS = _user_errors()
 
 
-def execute(nodes: list[Node], env: Environment, store: cache.Store) -> None:
-    """Run every node that is not fresh, upstream first; stores each result."""
-    todo = [n for n in nodes if n.status != "fresh"]
-    if env.opts.frozen and todo:
+def check_frozen(todo: list[Node], opts: Options) -> None:
+    if opts.frozen and todo:
         lines = "\n".join(f"  {n.name}: {n.status} ({n.reason})" for n in todo)
         raise BuildError(f"--frozen: {len(todo)} result(s) missing or stale, and --frozen never runs "
                          f"anything:\n{lines}\nFix: run `python build.py` (without --frozen) to compute "
                          "them, then commit cache/")
-    by_name = {n.name: n for n in nodes}
-    work_root = store.root / ".work"
-    for node in todo:
-        upstream = {u: by_name[u].entry for u in node.upstream}
-        ctx = Context(node, upstream, env, work_root)
-        tqdm.write(f"run {node.name} ({node.reason})")
-        t0 = time.perf_counter()
-        try:
-            values = node.exp.module.run(node.params, ctx)
-        except USER_ERRORS as e:
-            raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
-        seconds = time.perf_counter() - t0
-        where = node.exp.source_file
-        extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
-        node.entry = store.write(
-            node.name, node.key, node.ingredients, provenance(str(ctx.device), seconds, **extra),
-            lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where))
-        node.seconds, node.device, node.ran = seconds, str(ctx.device), True
-        if ctx.work_dir.exists():
-            import shutil
 
-            shutil.rmtree(ctx.work_dir, ignore_errors=True)
+
+def run_node(node: Node, upstream: dict[str, cache.Entry], env: Environment, store) -> None:
+    """Run one experiment and store its result (the local and the Ray executor both call this).
+    Sets ``node.entry``, ``seconds``, ``device``, ``host`` and ``ran``."""
+    ctx = Context(node, upstream, env, store.work_root)
+    t0 = time.perf_counter()
+    try:
+        values = node.exp.module.run(node.params, ctx)
+    except USER_ERRORS as e:
+        raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
+    seconds = time.perf_counter() - t0
+    where = node.exp.source_file
+    extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
+    prov = provenance(str(ctx.device), seconds, **extra)
+    node.entry = store.write(node.name, node.key, node.ingredients, prov,
+                             lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where),
+                             replace=node.status == "forced")
+    node.seconds, node.device, node.host, node.ran = seconds, str(ctx.device), prov["host"], True
+    if ctx.work_dir.exists():
+        import shutil
+
+        shutil.rmtree(ctx.work_dir, ignore_errors=True)
+
+
+def execute(nodes: list[Node], env: Environment, store) -> None:
+    """Run every node that is not fresh, upstream first, one after another in this process."""
+    todo = [n for n in nodes if n.status != "fresh"]
+    check_frozen(todo, env.opts)
+    by_name = {n.name: n for n in nodes}
+    for node in todo:
+        tqdm.write(f"run {node.name} ({node.reason})")
+        run_node(node, {u: by_name[u].entry for u in node.upstream}, env, store)

@@ -23,3 +23,15 @@ def one_thread_builds():
 @pytest.fixture
 def gen():
     return torch.Generator().manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def golden(tmp_path_factory):
+    """One real build of the tiny report (tests/test_build.py's page), shared by every module; tests copy it."""
+    from .test_build import build, write_page
+
+    proj = tmp_path_factory.mktemp("golden")
+    write_page(proj / "content")
+    code, _, _ = build(proj)
+    assert code == 0
+    return proj

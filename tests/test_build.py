@@ -63,16 +63,6 @@ def tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def golden(tmp_path_factory) -> Path:
-    """One real build of the tiny report; tests copy it."""
-    proj = tmp_path_factory.mktemp("golden")
-    write_page(proj / "content")
-    code, _, _ = build(proj)
-    assert code == 0
-    return proj
-
-
 @pytest.fixture
 def proj(golden, tmp_path) -> Path:
     for name in ("content", "cache", "site"):

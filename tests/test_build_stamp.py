@@ -10,7 +10,7 @@ import pytest
 
 from generator import cache
 
-from .test_build import build, golden  # noqa: F401 (fixture)
+from .test_build import build
 
 NOOP = ("import sys, time; t0 = time.perf_counter(); from generator import cli; "
         "code = cli.main(sys.argv[1:]); print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', "

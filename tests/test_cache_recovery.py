@@ -29,7 +29,7 @@ WRITER = textwrap.dedent("""
         def save(d):
             (d / "a.json").write_text("half")
             os._exit(9)
-    store.write("exp", "k" * 64, {"x": 1}, {"date": "now"}, save)
+    store.write("exp", "k" * 64, {"x": 1}, {"date": "now"}, save, replace=True)   # as --force does
 """)
 
 
@@ -98,3 +98,22 @@ def test_a_manifest_of_the_wrong_shape_is_a_corrupt_entry(tmp_path):
         with pytest.raises(cache.CorruptEntry):
             store.load("exp", "k" * 64)
         assert store.previous("exp") is None
+
+
+def test_an_entry_computed_meanwhile_by_another_build_is_kept(tmp_path):
+    """Without --force, a complete entry of the same key that appeared while this one was computed
+    (another build or Ray task) stays, and this writer's copy is dropped."""
+    store = cache.Store(tmp_path)
+
+    def save(text):
+        def write(d):
+            (d / "a.json").write_text(text)
+            return {"a": {"kind": "metrics", "files": {"main": "a.json"}}}
+        return write
+
+    store.write("exp", "k" * 64, {"x": 1}, {"date": "1"}, save('"first"'))
+    entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "2"}, save('"second"'))
+    assert entry.json("a") == "first" and store.load("exp", "k" * 64).json("a") == "first"
+    assert not list(tmp_path.glob("exp/.*"))
+    entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "3"}, save('"forced"'), replace=True)
+    assert store.load("exp", "k" * 64).json("a") == "forced"

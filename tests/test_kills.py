@@ -14,7 +14,6 @@ import pytest
 
 from generator import cache
 
-from .test_build import golden  # noqa: F401 (fixture)
 
 KILLS = 20
 
@@ -33,7 +32,7 @@ def _entries(proj: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_twenty_kills_lose_nothing(golden, tmp_path):  # noqa: F811
+def test_twenty_kills_lose_nothing(golden, tmp_path):
     import shutil
 
     proj = tmp_path / "p"

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from .test_build import TINY_SCRATCH, build, golden  # noqa: F401 (fixture)
+from .test_build import TINY_SCRATCH, build
 
 READINGS = {
     "anagrams": {"candidates": 3, "shown": 2},
@@ -29,7 +29,7 @@ def tables(html: str) -> list[str]:
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)) for t in re.findall(r"<table.*?</table>", html, re.S)]
 
 
-def test_part_a_readings_rank_and_count_every_candidate(golden, tmp_path):  # noqa: F811
+def test_part_a_readings_rank_and_count_every_candidate(golden, tmp_path):
     shutil.copytree(golden / "cache", tmp_path / "cache")
     (tmp_path / "content").mkdir()
     figs = ["anagrams/illusions", "anagrams/readings", "hybrids/hybrids", "hybrids/readings", "hybrids/blurs",
@@ -57,9 +57,10 @@ def test_ddpm_against_flow_and_the_best_model(tmp_path):
         "train_time_ddpm": {"epochs": 20, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [5, 20]},
         "ddpm_results": {"eval_per_digit": 2, "show_per_digit": 1, "time_show": 10},
         "improved_results": {"eval_per_digit": 2, "steps": [1, 2], "show_steps": [2], "trajectory_steps": 2,
-                             "best_per_digit": 2},
+                             "best_per_digit": 2, "gammas": [1.0, 3.0]},
     }
-    figs = [f"improved_results/{a}" for a in ("steps_plot", "steps", "samples", "ema", "best", "ddpm_trajectory",
+    figs = [f"improved_results/{a}" for a in ("steps_plot", "steps", "samples", "ema", "guidance", "best",
+                                              "best_samples", "ddpm_trajectory",
                                               "flow_trajectory", "flow_loss")] + ["part_a_model/choice"]
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "index.md").write_text(page(tiny, figs))
@@ -70,5 +71,8 @@ def test_ddpm_against_flow_and_the_best_model(tmp_path):
     for sampler in ("DDPM", "DDIM", "flow, Euler", "flow, Heun"):
         assert sampler in steps
     assert "course DDPM, section 14 (300 steps)" in steps and "the floor" in steps
+    guidance = next(x for x in t if "CFG scale recognised" in x)
+    assert guidance.count("yes") == 1 and " 1.0 " in guidance and " 3.0 " in guidance
+    assert re.search(r"steps, CFG scale [13] 20 ", next(x for x in t if "floor FID" in x))  # 10 digits x 2
     choice = next(x for x in t if "Part A runs on it" in x)
     assert choice.count("yes") == 1

@@ -1,0 +1,52 @@
+"""What each experiment asks a cluster for (the Ray executor, ``ray_executor.py``).
+
+Declared here, by the build, and not in the experiment modules: every experiment module is part
+of its own result's cache key, so tuning a memory estimate there would rerun a training. The needs
+follow from what each experiment already declares (``USES_BACKEND``, ``USES_MNIST``) and the device:
+
+* on ``--device cuda``, every experiment that runs a network (Part A on the backend, every Part B
+  training and evaluation) asks for one whole GPU; the rest (plots of cached numbers, classical
+  filters) stay on CPUs;
+* on the CPU, each task asks for ``cpus`` cores and torch uses that many threads;
+* memory is a rough peak of the process, measured on this project's runs (DeepFloyd IF's two
+  stages in fp16 with the T5 encoder offloaded: about 16 GiB of host memory; Part B trainings
+  below 2 GiB), so that Ray does not pack more tasks on a node than its memory holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GIB = 1024 ** 3
+
+
+@dataclass(frozen=True)
+class Needs:
+    cpus: float = 1
+    gpus: float = 0
+    memory: int = 1 * GIB        # bytes
+
+    def ray_options(self) -> dict:
+        return {"num_cpus": self.cpus, "num_gpus": self.gpus, "memory": self.memory}
+
+    def describe(self) -> str:
+        gpu = f", {self.gpus:g} GPU" if self.gpus else ""
+        return f"{self.cpus:g} CPU{gpu}, {self.memory / GIB:g} GiB"
+
+
+# rough peak memory per experiment where it is far from the default (bytes)
+MEMORY = {
+    "prompt_embeddings": 24 * GIB,   # T5-XXL in fp16 on the CPU before it moves to the GPU
+    "train_class_ddpm": 2 * GIB, "train_time_ddpm": 2 * GIB, "train_denoiser": 2 * GIB,
+    "train_improved_ddpm": 2 * GIB, "train_flow": 2 * GIB,
+    "ddpm_results": 3 * GIB, "improved_results": 3 * GIB,
+}
+
+
+def needs(exp, device: str, backend: str, cpus: int = 1) -> Needs:
+    """What the task of experiment ``exp`` asks for on ``device`` with the Part A ``backend``."""
+    runs_network = exp.uses_backend or exp.uses_mnist
+    gpus = 1 if device.startswith("cuda") and runs_network else 0
+    memory = MEMORY.get(exp.name, 1 * GIB)
+    if exp.uses_backend and backend == "deepfloyd":
+        memory = max(memory, 16 * GIB)
+    return Needs(cpus=cpus, gpus=gpus, memory=memory)
