@@ -121,11 +121,7 @@ def test_a_killed_worker_is_retried_and_leaves_nothing_behind(golden, tmp_path):
         deadline = time.time() + 300
         while time.time() < deadline and not killed:
             for pid in os.listdir("/proc"):
-                try:
-                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-                except OSError:
-                    continue
-                if cmd.startswith("ray::cfg_sampling"):
+                if pid.isdigit() and _cmdline(pid).startswith("ray::cfg_sampling"):
                     time.sleep(1.0)                  # in the middle of its work
                     os.kill(int(pid), signal.SIGKILL)
                     killed.append(pid)
@@ -236,3 +232,36 @@ def test_s3_cache_on_a_real_s3_server(golden, local_build, tmp_path):
             assert r.returncode == 2 and "cfg_sampling: missing" in r.stderr
     finally:
         srv.stop()
+
+
+def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_path):
+    part = {"cfg_sampling": ({"n": 16, "sweep_prompts": ["a handwritten 3"], "sweep_gammas": [1.0, 3.0]},
+                             ["samples"])}
+    proj = project(golden, tmp_path, part)
+    p = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(proj / "content"), "--cache",
+                          str(proj / "cache"), "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"})
+    seen = []
+    for line in p.stdout:                      # wait until the task runs on a worker
+        seen.append(line)
+        if "run cfg_sampling on" in line:
+            break
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    rest, _ = p.communicate(timeout=120)
+    assert p.returncode == 130, "".join(seen) + rest
+    assert "interrupted" in rest
+    assert not list((proj / "cache" / "cfg_sampling").glob("*/manifest.json"))   # nothing half published
+    time.sleep(2.0)
+    assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).startswith("ray::cfg_sampling")]
+    r = cli(proj, "--explain")
+    assert r.returncode == 0 and re.search(r"^cfg_sampling\s+missing", r.stdout, re.M)
+    assert not list((proj / "cache").glob("*/.tmp-*"))     # the next build removed the worker's leftovers
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
