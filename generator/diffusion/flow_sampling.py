@@ -53,6 +53,20 @@ def sample_ode(v_fn: VelocityFn, x: torch.Tensor, n: int, solver: str = "euler",
 SOLVERS = ("euler", "heun")
 
 
+def guided_velocity(model, cond: torch.Tensor, null: torch.Tensor, gamma: float) -> VelocityFn:
+    """CFG on a velocity model v(x, s (B, 1), c (B, K)): v_u + gamma (v_c - v_u), both halves in
+    one batched call as ``sampling.guided`` does for eps: rows [0, B) take ``null`` (1, K),
+    rows [B, 2B) take ``cond`` (B, K)."""
+    @torch.no_grad()
+    def v_fn(x: torch.Tensor, s: float) -> torch.Tensor:
+        b = x.shape[0]
+        out = model(torch.cat([x, x]), torch.full((2 * b, 1), s, device=x.device),
+                    torch.cat([null.expand(b, -1), cond]))
+        return out[:b] + gamma * (out[b:] - out[:b])
+
+    return v_fn
+
+
 def evaluations(n: int, solver: str) -> int:
     """Network evaluations of ``sample_ode`` with n steps."""
     return 2 * n if solver == "heun" else n

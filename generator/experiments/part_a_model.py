@@ -14,9 +14,10 @@ import torch
 import torch.nn.functional as F
 
 from ..constraints import FINITE, between
-from ..diffusion.sampling import denoise, guided
+from ..diffusion.sampling import guided
 from ..diffusion.schedule import strided_timesteps
 from ..models.improved_backend import candidate
+from ._parta import sample
 from ._partb import classifier, judge
 
 SECTION = 15
@@ -39,18 +40,21 @@ def choose(results: dict[str, dict]) -> str:
     return max(results, key=lambda k: (results[k]["recognised"], -results[k]["fid"]))
 
 
+def measure(backend, reader, real: torch.Tensor, digits: torch.Tensor, gamma: float, g: torch.Generator) -> dict:
+    """Draw one sample per entry of ``digits`` (N,) with Part A's sampler (strided DDPM steps,
+    CFG at ``gamma`` against the null class) and judge it: recognition rate and FID against ``real``."""
+    cond = F.one_hot(digits, 10).float()
+    eps_fn = guided(backend, cond, torch.zeros(1, 10, device=backend.device), gamma)
+    y, _ = sample(backend, eps_fn, len(digits), strided_timesteps(backend.T), g)
+    return judge(reader, backend.to_image(y), real, digits)
+
+
 def run(p: Params, ctx) -> dict:
     reader = classifier(ctx.upstream["mnist_classifier"], ctx.device)
     real = ctx.mnist.test_x.to(ctx.device)
     digits = torch.arange(10).repeat_interleave(p.eval_per_digit).to(ctx.device)
-    cond = F.one_hot(digits, 10).float()
-    res = {}
-    for label, name in ctx.progress(CANDIDATES.items(), desc="candidates"):
-        b, g = candidate(name, ctx.upstream, ctx.device), ctx.generator()
-        x = torch.randn((len(cond), *b.image_shape), generator=g).to(b.device)
-        y, _ = denoise(guided(b, cond, torch.zeros(1, 10, device=b.device), p.gamma), x, strided_timesteps(b.T),
-                       b.abar, g, clamp_x0=b.clamp_x0)
-        res[label] = judge(reader, b.to_image(y), real, digits)
+    res = {label: measure(candidate(name, ctx.upstream, ctx.device), reader, real, digits, p.gamma, ctx.generator())
+           for label, name in ctx.progress(CANDIDATES.items(), desc="candidates")}
     best = choose(res)
     return {"choice": {"columns": ["model", "samples recognised", "worst digit", "FID", "Part A runs on it"],
                        "rows": [[k, v["recognised"], min(v["recognised_per_digit"]), v["fid"],

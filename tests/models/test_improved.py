@@ -103,3 +103,15 @@ def test_best_configuration_rule():
     assert best_configuration(c, 64, 0.995)["evaluations"] == 1      # only one qualifies
     assert best_configuration(c, 2000, 0.98)["evaluations"] == 1000  # the budget decides what may compete
     assert best_configuration(c[2:3], 64, 0.98)["evaluations"] == 16  # none qualifies: the most recognised
+
+
+def test_best_guidance_rule():
+    from generator.experiments.improved_results import best_guidance
+
+    def r(gamma, rec, worst, fid):
+        return {"gamma": gamma, "recognised": rec, "recognised_per_digit": [worst] + [1.0] * 9, "fid": fid}
+
+    tried = [r(1.5, 0.97, 0.90, 17.0), r(2.0, 0.989, 0.93, 13.8), r(2.5, 0.996, 0.97, 23.1), r(3.0, 0.997, 0.97, 37.5)]
+    assert best_guidance(tried, 0.98, 0.95)["gamma"] == 2.5   # 2.0 has the lower FID but a digit below 95%
+    assert best_guidance(tried, 0.98, 0.90)["gamma"] == 2.0   # without that bar, the lowest FID of the recognised
+    assert best_guidance(tried, 0.999, 0.95)["gamma"] == 3.0  # none qualifies: the most recognised
