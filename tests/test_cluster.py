@@ -41,8 +41,9 @@ PART_A = {
 def page(part_a: dict) -> str:
     ov = TINY_SCRATCH | {k: v[0] for k, v in part_a.items()}
     lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in ov.items())
-    body = "\n\n".join(f"![{n}/{a}](exp:{n}/{a})" for n, (_, arts) in part_a.items() for a in arts)
-    return f"---\nlayout: project\ntitle: Tiny\npermalink: /tiny/\nexperiments:\n{lines}---\n\n# Tiny {{#t}}\n\n{body}\n"
+    body = "\n\n".join(f"![{n}/{a}](exp:{n}/{a})" for n, (_, figures) in part_a.items() for a in figures)
+    front = f"---\nlayout: project\ntitle: Tiny\npermalink: /tiny/\nexperiments:\n{lines}---\n"
+    return f"{front}\n# Tiny {{#t}}\n\n{body}\n"
 
 
 def project(golden, tmp: Path, part_a: dict = PART_A, keep_choice: bool = True) -> Path:
@@ -111,18 +112,21 @@ def test_ray_executor_gives_the_local_executors_results(golden, local_build, tmp
 
 
 
+# a task that runs long enough to be interrupted: the tiny flow model trained for 3 epochs (about 30 s)
+LONG = {"train_flow": ({**TINY_SCRATCH["train_flow"], "epochs": 3}, []),
+        "cfg_sampling": ({"n": 2, "sweep_prompts": ["a handwritten 3"], "sweep_gammas": [1.0]}, ["samples"])}
+
+
 def test_a_killed_worker_is_retried_and_leaves_nothing_behind(golden, tmp_path):
-    part = {"cfg_sampling": ({"n": 16, "sweep_prompts": ["a handwritten 3"], "sweep_gammas": [1.0, 3.0]},
-                             ["samples"])}
-    proj = project(golden, tmp_path, part)
+    proj = project(golden, tmp_path, LONG)
     killed = []
 
-    def kill_the_worker():   # the worker's process title is ray::<task name>
+    def kill_the_worker():   # the worker's process title is ray::<task name> while it runs the task
         deadline = time.time() + 300
         while time.time() < deadline and not killed:
             for pid in os.listdir("/proc"):
-                if pid.isdigit() and _cmdline(pid).startswith("ray::cfg_sampling"):
-                    time.sleep(1.0)                  # in the middle of its work
+                if pid.isdigit() and _cmdline(pid).startswith("ray::train_flow"):
+                    time.sleep(3.0)                  # in the middle of its first epoch
                     os.kill(int(pid), signal.SIGKILL)
                     killed.append(pid)
                     return
@@ -134,9 +138,12 @@ def test_a_killed_worker_is_retried_and_leaves_nothing_behind(golden, tmp_path):
     t.join()
     assert killed, "the task's worker was never seen"
     assert r.returncode == 0, r.stderr[-3000:]
-    entries = list((proj / "cache" / "cfg_sampling").glob("*/manifest.json"))
-    assert len(entries) == 1 and cache.Store(proj / "cache").load("cfg_sampling", json.loads(
-        entries[0].read_text())["key"]) is not None
+    # the task ran again, on another worker process than the one killed
+    assert set(re.findall(r"\(train_flow pid=(\d+)", r.stdout + r.stderr)) - set(killed)
+    for name, params in LONG.items():     # one complete entry each (the tiny report's 1-epoch model aside)
+        manifests = [json.loads(f.read_text()) for f in (proj / "cache" / name).glob("*/manifest.json")]
+        (entry,) = [m for m in manifests if params[0].items() <= m["ingredients"]["params"].items()]
+        assert cache.Store(proj / "cache").load(name, entry["key"]) is not None
     assert not list((proj / "cache").glob("*/.tmp-*")) and not list((proj / "cache").glob("*/.old-*"))
 
 
@@ -235,28 +242,27 @@ def test_s3_cache_on_a_real_s3_server(golden, local_build, tmp_path):
 
 
 def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_path):
-    part = {"cfg_sampling": ({"n": 16, "sweep_prompts": ["a handwritten 3"], "sweep_gammas": [1.0, 3.0]},
-                             ["samples"])}
-    proj = project(golden, tmp_path, part)
+    proj = project(golden, tmp_path, LONG)
+    before = sorted(str(p) for p in (proj / "cache").rglob("manifest.json"))
     p = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(proj / "content"), "--cache",
                           str(proj / "cache"), "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"})
     seen = []
-    for line in p.stdout:                      # wait until the task runs on a worker
+    for line in p.stdout:                      # wait until the training runs on a worker
         seen.append(line)
-        if "run cfg_sampling on" in line:
+        if "run train_flow on" in line:
             break
-    time.sleep(1.0)
+    time.sleep(2.0)
     p.send_signal(signal.SIGINT)
     rest, _ = p.communicate(timeout=120)
     assert p.returncode == 130, "".join(seen) + rest
-    assert "interrupted" in rest
-    assert not list((proj / "cache" / "cfg_sampling").glob("*/manifest.json"))   # nothing half published
+    assert "interrupted" in rest and "done train_flow" not in rest
+    assert sorted(str(p) for p in (proj / "cache").rglob("manifest.json")) == before   # nothing published
     time.sleep(2.0)
-    assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).startswith("ray::cfg_sampling")]
+    assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).startswith("ray::train_flow")]
     r = cli(proj, "--explain")
-    assert r.returncode == 0 and re.search(r"^cfg_sampling\s+missing", r.stdout, re.M)
+    assert r.returncode == 0 and re.search(r"^train_flow\s+stale.*epochs: 1 -> 3", r.stdout, re.M)
     assert not list((proj / "cache").glob("*/.tmp-*"))     # the next build removed the worker's leftovers
 
 
