@@ -247,7 +247,8 @@ def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_pa
     p = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(proj / "content"), "--cache",
                           str(proj / "cache"), "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"})
+                         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1",
+                              "PYTHONUNBUFFERED": "1"})   # a pipe would hold the "run" line until exit
     seen = []
     for line in p.stdout:                      # wait until the training runs on a worker
         seen.append(line)
