@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Iterable, Optional
 
+from .object_store import is_url
+
 ENV_VARS = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "OMP_NUM_THREADS")
 OPTIONS = ("backend", "device", "seed", "mnist", "mnist_dir", "weights", "offload", "threads", "content",
            "templates", "cache", "site")
@@ -68,7 +70,7 @@ def _fingerprint(args, root: Path, files: Iterable[Path]) -> dict:
 
 def eligible(args) -> bool:
     """Only a local cache can be checked by file stats (an object store's entries are remote)."""
-    return not (args.frozen or args.explain or args.force or args.only or args.gc or "://" in str(args.cache))
+    return not (args.frozen or args.explain or args.force or args.only or args.gc or is_url(args.cache))
 
 
 def check(args, root: Path) -> Optional[dict]:
@@ -91,7 +93,7 @@ def check(args, root: Path) -> Optional[dict]:
 def write(args, root: Path, entries: Iterable, inputs: Iterable[str], rows: list[dict]) -> None:
     """Record a successful full build: ``entries`` (cache.Entry) the page used, input files by
     path relative to the repository, the summary ``rows``. Nothing for an object store."""
-    if "://" in str(args.cache):
+    if is_url(args.cache):
         return
     files = [p for e in entries for p in _files(e.path)]
     files += [root / f for f in inputs] + list(_files(Path(args.site)))
