@@ -3,7 +3,8 @@
 Layout: ``cache/<experiment>/<key[:16]>/`` holds ``manifest.json`` and the
 artifact files. The key is the sha256 of the *ingredients*: name, resolved
 params, the source of the experiment module and every ``generator`` module it
-imports (transitively), input-file hashes, upstream keys, backend identity and
+imports (transitively), without comments or docstrings, plus the engine modules that shape
+results (``key_scope.py``), input-file hashes, upstream keys, backend identity and
 seed. Provenance (commit, device, versions, seconds, date) is stored beside
 them and never hashed. Entries are written to a hidden temporary folder and
 renamed into place; every file is checked against its sha256 on read.
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT
+
 MANIFEST = "manifest.json"
 
 
@@ -83,21 +85,43 @@ def _imports_of(path: Path, module: str) -> set[str]:
     return {m for m in found if m.split(".")[0] == "generator" and _module_file(m)}
 
 
-def source_closure(module: str) -> dict[str, str]:
-    """{relative path: sha256} of ``module`` and every generator module it imports, transitively.
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def source_digest(path: Path) -> str:
+    """sha256 of a module's code without comments, docstrings or layout: the source parsed and
+    printed back by ``ast.unparse``. Editing a comment or a docstring keeps every key; any change
+    to the code changes the digest."""
+    key = ("ast",) + _stat_key(path)
+    if key not in _DIGESTS:
+        tree = _without_docstrings(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        _DIGESTS[key] = hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
+    return _DIGESTS[key]
+
+
+def source_closure(*modules: str) -> dict[str, str]:
+    """{relative path: source_digest} of ``modules`` and every generator module they import,
+    transitively (imports inside functions count too).
 
     Package ``__init__`` files on the way are included, since importing a
     submodule runs them.
     """
     seen: dict[str, str] = {}
-    todo = [module]
+    todo = list(modules)
     while todo:
         m = todo.pop()
         path = _module_file(m)
         rel = path.relative_to(ROOT).as_posix()
         if rel in seen:
             continue
-        seen[rel] = sha256_file(path)
+        seen[rel] = source_digest(path)
         key = (_stat_key(path), m)
         if key not in _IMPORTS:
             _IMPORTS[key] = _imports_of(path, m)
@@ -195,6 +219,13 @@ class Entry:
     @property
     def key(self) -> str:
         return self.manifest["key"]
+
+    def params(self, params_cls: type) -> Any:
+        """The parameters this entry was computed with, as ``params_cls`` (typed and checked again):
+        a results experiment reads its training's hyperparameters from here, never copies them."""
+        from .params import resolve
+
+        return resolve(params_cls, self.manifest["ingredients"]["params"], self.manifest["ingredients"]["name"])
 
     def artifact(self, name: str) -> dict:
         return self.manifest["artifacts"][name]

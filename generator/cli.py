@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from . import build_stamp, cache, content, registry, threads
@@ -232,6 +233,13 @@ def main(argv=None) -> int:
     except BuildError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
+    except Exception as e:
+        if getattr(e, "bug_in", None) is None:
+            raise
+        traceback.print_exc()
+        print(f"error: a bug in experiment {e.bug_in}, not a problem with your input: "
+              f"{type(e).__name__}: {e}. Please report it with the traceback above", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: the cache keeps every finished result, and training resumes from its last epoch",
               file=sys.stderr)

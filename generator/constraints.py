@@ -40,6 +40,16 @@ def each(check: Check) -> Check:
     return Check(lambda v: all(check.test(x) for x in v), f"a list whose items are each {check.text}")
 
 
+# a training keeps the weights of two epochs (early, final) for the results figures
+TWO_EPOCHS = Check(lambda v: len(v) == 2 and 1 <= v[0] <= v[1], "two epochs in order, the first at least 1")
+
+
+
+def kept_within(keep_epochs: tuple[int, ...], epochs: int) -> list[str]:
+    """A training's kept epochs must exist: the problem, if any, for ``Params.problems()``."""
+    return [f"keep_epochs {tuple(keep_epochs)} goes past epochs = {epochs}"] if keep_epochs[-1] > epochs else []
+
+
 # i_start indexes the strided schedule (990, 960, ..., 0: the same length on every backend); its last
 # index would leave nothing to denoise
 I_START = between(0, len(strided_timesteps(1000)) - 2)

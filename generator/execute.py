@@ -8,7 +8,6 @@ in dependency order and stores each result.
 from __future__ import annotations
 
 import datetime
-import functools
 import socket
 import subprocess
 import time
@@ -19,8 +18,9 @@ from typing import Any, Optional
 import torch
 from tqdm import tqdm
 
-from . import artifacts, cache
+from . import artifacts, cache, key_scope
 from . import params as params_mod
+from .context import Context
 from .errors import BuildError
 from .registry import Experiment, closure
 
@@ -118,34 +118,6 @@ class Environment:
         return self._built[1]
 
 
-class Context:
-    """What ``run(params, ctx)`` may use."""
-
-    def __init__(self, node: Node, upstream: dict[str, cache.Entry], env: Environment, work_root: Path):
-        self.node = node
-        self.upstream = upstream
-        self.env = env
-        self.seed = env.opts.seed
-        self.device = torch.device(env.opts.device)
-        self.work_dir = work_root / f"{node.name}-{node.key[:16]}"
-        self.progress = functools.partial(tqdm, dynamic_ncols=True, mininterval=1.0)
-        self._backend = None
-
-    def generator(self, offset: int = 0, device: str = "cpu") -> torch.Generator:
-        """A fresh generator seeded with seed + offset (seeds are explicit: docs/architecture.md)."""
-        return torch.Generator(device=device).manual_seed(self.seed + offset)
-
-    @property
-    def mnist(self):
-        return self.env.mnist
-
-    @property
-    def backend(self):
-        if self._backend is None:
-            self._backend = self.env.backend(self.upstream)
-        return self._backend
-
-
 MAX_INPUT_PIXELS = 40_000_000  # a larger "image" is a decompression bomb, not a photograph
 
 
@@ -229,7 +201,7 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         ingredients = {
             "name": name,
             "params": params_mod.as_dict(p),
-            "sources": cache.source_closure(exp.module.__name__),
+            "sources": key_scope.sources(exp),
             "inputs": inputs,
             "upstream": {u: nodes[u].key for u in ups},
             "backend": env.backend_choice.identity if exp.uses_backend else None,
@@ -307,11 +279,12 @@ def provenance(device: str, seconds: float, **extra) -> dict:
 
 
 def _user_errors() -> tuple[type, ...]:
-    """Exceptions that experiments raise for bad input or a missing model: reported in one line."""
+    """What an experiment raises for a problem with the user's input, data or weights, each with its
+    fix: reported in one line. Anything else is a bug and keeps its traceback (``cli.main``)."""
     from .data.mnist import DataError
     from .models.deepfloyd import DeepFloydError
 
-    return (DataError, DeepFloydError, ValueError, KeyError, FileNotFoundError)
+    return (DataError, DeepFloydError)
 
 
 USER_ERRORS = _user_errors()
@@ -332,8 +305,14 @@ def run_node(node: Node, upstream: dict[str, cache.Entry], env: Environment, sto
     t0 = time.perf_counter()
     try:
         values = node.exp.module.run(node.params, ctx)
+    except BuildError as e:   # raised by a check inside the experiment: says where and how to fix
+        raise BuildError(e.message, e.where or f"experiment {node.name}") from None
     except USER_ERRORS as e:
         raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
+    except Exception as e:
+        e.add_note(f"in experiment {node.name}")
+        e.bug_in = node.name  # cli.main names the experiment and keeps the traceback
+        raise
     seconds = time.perf_counter() - t0
     where = node.exp.source_file
     extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}

@@ -106,8 +106,11 @@ class TrajectoryPanel:
     max_frames: int = 60
     fps: int = 8
 
+    def all_times(self) -> list[int]:
+        return sorted({t for ts, _, _ in self.items for t in ts}, reverse=True)
+
     def frame_times(self) -> list[int]:
-        ts = sorted({t for ts, _, _ in self.items for t in ts}, reverse=True)
+        ts = self.all_times()
         if len(ts) > self.max_frames:  # keep the first and last, evenly spaced between
             idx = np.unique(np.linspace(0, len(ts) - 1, self.max_frames).round().astype(int))
             ts = [ts[i] for i in idx]
@@ -138,7 +141,9 @@ class TrajectoryPanel:
         save_animation(images, folder / f"{name}.webp", self.fps)
         th, tw = self.items[0][1][0].shape[-2:]
         return {"main": f"{name}.webp", "sprite": f"{name}-frames.png"}, {
-            "frames": len(images), "frame_width": w, "frame_height": h, "labels": labels,
+            # frames: the shown timesteps (at most max_frames, evenly spaced) plus the final image;
+            # timesteps: how many the sampler took, so the page can say "60 of 100 steps shown"
+            "frames": len(images), "timesteps": len(self.all_times()), "frame_width": w, "frame_height": h, "labels": labels,
             "tile": [int(th), int(tw)], "cols": len(self.items), "rows": 2,
             "row_labels": ["x_t", "x0 estimate"], "col_labels": self.col_labels, "fps": self.fps, "note": self.note,
         }

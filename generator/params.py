@@ -70,7 +70,9 @@ def coerce(value: Any, tp: Any, where: str) -> Any:
 def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda key: None) -> Any:
     """Defaults of ``params_cls`` with ``overrides`` applied and type-checked.
 
-    ``where_of(key)`` gives 'file:line' of an override for the error message.
+    ``where_of(key)`` gives 'file:line' of an override for the error message (``where_of(None)``:
+    the experiment's override block). Declared constraints are checked per value, then the
+    dataclass's own ``problems()`` across values.
     """
     hints = typing.get_type_hints(params_cls, include_extras=True)
     fields = {f.name for f in dataclasses.fields(params_cls)}
@@ -85,7 +87,12 @@ def resolve(params_cls: type, overrides: dict, experiment: str, where_of=lambda 
             values[key] = coerce(value, hints[key], f"{experiment}.{key}")
         except BuildError as e:
             raise BuildError(f"parameter {e.where}: {e.message}. Fix: give {_wanted(hints[key])}", where) from None
-    return params_cls(**values)
+    resolved = params_cls(**values)
+    # checks across parameters: a Params may define problems() -> ["keep_epochs (5, 30) goes past ..."]
+    for problem in getattr(resolved, "problems", list)():
+        raise BuildError(f"experiment '{experiment}': {problem}. Fix: change the parameters so that they agree",
+                         where_of(None) or experiment)
+    return resolved
 
 
 def as_dict(params: Any) -> dict:

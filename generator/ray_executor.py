@@ -37,7 +37,7 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     key, status); ``upstream_done``: the upstream tasks' results, passed only so that Ray waits."""
     import torch
 
-    from . import cache, registry
+    from . import key_scope, registry
     from .execute import Environment, Node, run_node
     from .object_store import open_store
 
@@ -45,7 +45,7 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     host, name, ing = socket.gethostname(), spec["name"], spec["ingredients"]
     where = f"experiment {name} on {host}"
     exp = registry.discover()[name]
-    sources = cache.source_closure(exp.module.__name__)
+    sources = key_scope.sources(exp)
     differ = sorted(f for f in set(sources) | set(ing["sources"]) if sources.get(f) != ing["sources"].get(f))
     if differ:
         raise BuildError(f"this node's code differs from the driver's ({', '.join(differ[:3])}). Fix: check out "
@@ -146,8 +146,9 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
                     cause = getattr(e, "cause", None)
                     if isinstance(cause, BuildError):
                         raise BuildError(cause.message, cause.where) from None
-                    raise RuntimeError(f"experiment {name} failed on a Ray worker; this is a bug, the worker's "
-                                       f"traceback follows:\n{e}") from None
+                    bug = RuntimeError(f"failed on a Ray worker; the worker's traceback:\n{e}")
+                    bug.bug_in = name  # cli.main reports it as a bug in this experiment
+                    raise bug from None
                 node = by_name[name]
                 node.entry = store.load(name, node.key)
                 node.seconds, node.device, node.host, node.ran = res["seconds"], res["device"], res["host"], True

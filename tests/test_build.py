@@ -11,7 +11,7 @@ from generator import cache, cli
 
 # Part A's scratch backend on tiny models: the three candidates, the classifier, the choice
 TINY_SCRATCH = {
-    "train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1]},
+    "train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1, 1]},
     "train_improved_ddpm": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000, "T": 30},
     "train_flow": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000},
     "mnist_classifier": {"epochs": 1},
@@ -212,7 +212,7 @@ BAD_PAGES = {
                            "index.md:7"),
     "unknown image": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
                                                      "forward_process: {image: 'digit:12'}"),
-                      "experiment forward_process: ValueError: image 'digit:12'"),
+                      "experiment forward_process: image 'digit:12'"),
     "prompt the model cannot use": (PAGE.format(t="[250]").replace(
         "forward_process: {t: [250]}", "sampling_from_noise: {prompt: 'a photo of a cat'}"),
         "index.md:7: experiment 'sampling_from_noise': the scratch backend cannot condition on prompt 'a photo"),
@@ -235,6 +235,18 @@ BAD_PAGES = {
     "mask outside the image": (PAGE.format(t="[250]").replace(
         "forward_process: {t: [250]}", "inpainting: {masks: [[0.5, 0.2, 0, 1], [0, 1, 0, 1], [0, 1, 0, 1]]}"),
         "index.md:7"),
+    "masks and images disagree": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "inpainting: {images: [test], masks: [[0, 0.5, 0, 0.5], [0.5, 1, 0.5, 1]]}"),
+        "index.md:7: experiment 'inpainting': 1 images but 2 masks"),
+    "unknown anagram view": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "anagrams: {illusions: [[a handwritten 6, a handwritten 9, spin]]}"),
+        "index.md:7: experiment 'anagrams': unknown view 'spin'"),
+    "kept epoch past the training": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "train_denoiser: {keep_epochs: [1, 9]}"),
+        "index.md:7: experiment 'train_denoiser': keep_epochs (1, 9) goes past epochs = 5"),
+    "one kept epoch": (PAGE.format(t="[250]").replace(
+        "forward_process: {t: [250]}", "train_time_ddpm: {keep_epochs: [20]}"),
+        "index.md:7: parameter train_time_ddpm.keep_epochs: (20,) is not two epochs in order"),
     "input that is not an image": (PAGE.format(t="[250]").replace(
         "forward_process: {t: [250]}", "forward_process: {image: 'file:README.md'}"), "is not a readable image"),
     "override outside experiments": (PAGE.format(t="[250]").replace("permalink: /tiny/", "permalink: /tiny/\n"
@@ -346,3 +358,20 @@ def test_every_default_satisfies_its_declared_constraints():
             for check in getattr(hint, "__metadata__", ()):
                 if isinstance(check, Check):
                     assert check.test(getattr(defaults, field)), (name, field, check.text)
+
+
+def test_a_bug_in_an_experiment_keeps_its_traceback_and_says_so(proj, capsys, monkeypatch):
+    """User errors are BuildError (one line, exit 2); anything else is a bug: traceback, exit 1."""
+    from generator.experiments import forward_process
+
+    def broken(p, ctx):
+        return {"noisy": 1 / 0}
+
+    monkeypatch.setattr(forward_process, "run", broken)
+    before = tree_digest(proj / "cache")
+    code, _, err = build(proj, "--force", "forward_process", capsys=capsys)
+    assert code == 1, err
+    assert "Traceback" in err and "ZeroDivisionError: division by zero" in err
+    assert err.strip().splitlines()[-1].startswith("error: a bug in experiment forward_process, not a problem "
+                                                   "with your input: ZeroDivisionError")
+    assert tree_digest(proj / "cache") == before

@@ -148,18 +148,18 @@ def test_a_killed_worker_is_retried_and_leaves_nothing_behind(golden, tmp_path):
 
 
 def test_a_user_error_in_a_task_is_the_local_one_line_error(golden, tmp_path):
-    # one image and two masks: inpainting refuses it when it runs, inside the task
-    part = {"inpainting": ({"images": ["test"], "masks": [[0.0, 0.5, 0.0, 0.5], [0.5, 1.0, 0.5, 1.0]]}, ["grid"])}
+    # an image spec that names no image: forward_process refuses it when it runs, inside the task
+    part = {"forward_process": ({"image": "digit:12"}, ["noisy"])}
     proj = project(golden, tmp_path, part)
     errors = {}
     for executor in ("local", "ray"):
         r = cli(proj, "--executor", executor)
         errors[executor] = (r.returncode, r.stderr.strip().splitlines()[-1])
     assert errors["local"][0] == 2 and "Traceback" not in errors["local"][1]
-    assert errors["local"][1] == "error: experiment inpainting: ValueError: inpainting: 1 images but 2 masks; " \
-                                 "give one mask each"
+    assert errors["local"][1] == "error: experiment forward_process: image 'digit:12': no such digit. Fix: " \
+                                 "name a digit from 0 to 9"
     assert errors["ray"] == errors["local"]
-    assert not list((proj / "cache").glob("inpainting/*"))
+    assert not list((proj / "cache").glob("forward_process/*"))
 
 
 @pytest.mark.parametrize("kind", ["folder", "file URL"])

@@ -13,14 +13,14 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..errors import BuildError
+from ..paths import ROOT
 
 # Pen paths of the ten digits in a unit box (x right, y down): lists of polylines.
 DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {
@@ -118,14 +118,14 @@ def photo(name: str) -> Image.Image:
     import skimage.data
 
     if name.startswith("_") or not callable(getattr(skimage.data, name, None)):
-        raise ValueError(f"image 'photo:{name}': scikit-image has no such photo. Fix: use one of "
+        raise BuildError(f"image 'photo:{name}': scikit-image has no such photo. Fix: use one of "
                          "astronaut, camera, cat, chelsea, coffee, rocket, ... (skimage.data)")
     return _square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB"))
 
 
 def _digit_of(spec: str, arg: str) -> int:
     if len(arg) != 1 or not arg.isdigit():
-        raise ValueError(f"image '{spec}': no such digit. Fix: name a digit from 0 to 9")
+        raise BuildError(f"image '{spec}': no such digit. Fix: name a digit from 0 to 9")
     return int(arg)
 
 
@@ -135,21 +135,21 @@ def load(spec: str, size: int, channels: int,
     kind, _, arg = spec.partition(":")
     if kind == "mnist":
         if mnist_test is None:
-            raise ValueError(f"image '{spec}' needs the MNIST test split")
+            raise BuildError(f"image '{spec}' needs the MNIST test split")
         n, _, k = arg.partition(":")
         if k and not k.isdigit():
-            raise ValueError(f"image '{spec}' is malformed. Fix: write mnist:N or mnist:N:K (K counts from 0)")
+            raise BuildError(f"image '{spec}' is malformed. Fix: write mnist:N or mnist:N:K (K counts from 0)")
         try:
             x = mnist_test(_digit_of(spec, n), int(k or 0))  # (1, 28, 28)
         except IndexError:
-            raise ValueError(f"image '{spec}': the MNIST test split has fewer than {int(k) + 1} digits {n}. "
+            raise BuildError(f"image '{spec}': the MNIST test split has fewer than {int(k) + 1} digits {n}. "
                              "Fix: use a smaller K") from None
         img = Image.fromarray((x[0].numpy() * 255).round().astype(np.uint8))
     elif kind == "photo":
         img = photo(arg)
     elif kind == "sketch":
         if arg not in SKETCHES:
-            raise ValueError(f"image '{spec}': no such sketch. Fix: use one of {', '.join(SKETCHES)}")
+            raise BuildError(f"image '{spec}': no such sketch. Fix: use one of {', '.join(SKETCHES)}")
         img = sketch(arg)
     elif kind in ("digit", "scribble"):
         img = digit(_digit_of(spec, arg), rough=kind == "scribble")
@@ -158,7 +158,7 @@ def load(spec: str, size: int, channels: int,
     elif kind == "file":
         img = _square(Image.open(ROOT / arg).convert("RGB"))
     else:
-        raise ValueError(f"unknown image spec '{spec}'. Fix: use photo:, sketch:, digit:, scribble:, font:, "
+        raise BuildError(f"unknown image spec '{spec}'. Fix: use photo:, sketch:, digit:, scribble:, font:, "
                          "mnist: or file:")
     img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.LANCZOS)
     a = np.asarray(img, dtype=np.float32) / 255.0

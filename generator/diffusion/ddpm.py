@@ -1,7 +1,7 @@
-"""DDPM training objectives for the scratch models (SPEC, Part B).
+"""DDPM training objectives for the scratch models (docs/course.md, Part B).
 
 Timesteps are 0-indexed into ``abar`` (t = 0 .. T-1); the network sees the
-1-indexed step normalised to (0, 1]: (t + 1) / T, SPEC's "t / T with t in {1..T}".
+1-indexed step normalised to (0, 1]: (t + 1) / T, the course's "t / T with t in {1..T}".
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def sdedit(
 def repaint_projection(
     x_orig: torch.Tensor, mask: torch.Tensor, abar: torch.Tensor, generator: torch.Generator
 ) -> Callable[[torch.Tensor, int], torch.Tensor]:
-    """After each step: x_t <- m x_t + (1 - m) forward(x_orig, t)  (SPEC; Lugmayr et al. 2022).
+    """After each step: x_t <- m x_t + (1 - m) forward(x_orig, t)  (docs/course.md; Lugmayr et al. 2022).
 
     mask (1, 1, H, W) or (B, C, H, W): 1 marks the region to regenerate. At t = -1
     (after the last step) forward returns x_orig itself, so outside the mask the

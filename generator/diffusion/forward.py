@@ -1,4 +1,4 @@
-"""The forward process q(x_t | x_0) and its inversion (SPEC, Notation)."""
+"""The forward process q(x_t | x_0) and its inversion (docs/course.md)."""
 from __future__ import annotations
 
 import torch

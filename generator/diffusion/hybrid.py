@@ -22,7 +22,7 @@ def kernel_size(sigma: float) -> int:
 
 
 def blur_params(image_size: int, size_at_64: int = 33, sigma_at_64: float = 2.0) -> tuple[int, float]:
-    """SPEC's kernel 33 / sigma 2 are for 64 px; scale both with the image (odd kernel)."""
+    """The course's kernel 33 / sigma 2 (docs/course.md) are for 64 px; scale both with the image (odd kernel)."""
     sigma = sigma_at_64 * image_size / 64
     size = max(3, kernel_size(sigma)) if image_size != 64 else size_at_64
     return size, sigma
@@ -46,7 +46,7 @@ def highpass(x: torch.Tensor, size: int, sigma: float) -> torch.Tensor:
 
 
 def hybrid(eps_low: EpsFn, eps_high: EpsFn, size: int, sigma: float) -> EpsFn:
-    """eps = lowpass(eps_1(x_t)) + highpass(eps_2(x_t))   (SPEC, hybrid images).
+    """eps = lowpass(eps_1(x_t)) + highpass(eps_2(x_t))   (docs/course.md; Geng et al. 2024).
 
     The variance coefficients are split the same way.
     """

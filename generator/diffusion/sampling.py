@@ -62,7 +62,7 @@ def step_std(abar_t: torch.Tensor, abar_prev: torch.Tensor, var: Optional[torch.
     """Standard deviation of v_sigma for a step t -> t' (t' = -1: abar_prev = 1).
 
     beta = 1 - abar_t / abar_prev is the effective beta of the strided step.
-    Fixed variance: sqrt(beta) (SPEC, Part B; diffusers "fixed_large").
+    Fixed variance: sqrt(beta) (docs/course.md, Part B; diffusers "fixed_large").
     Learned range (improved DDPM, Nichol & Dhariwal 2021, eq. 15): interpolate the
     log variance between the posterior variance beta_tilde and beta with
     frac = (var + 1) / 2, as diffusers' ``DDPMScheduler._get_variance``.
@@ -77,7 +77,7 @@ def step_std(abar_t: torch.Tensor, abar_prev: torch.Tensor, var: Optional[torch.
 
 
 def strided_mean(x_t: torch.Tensor, x0_hat: torch.Tensor, abar_t: torch.Tensor, abar_prev: torch.Tensor) -> torch.Tensor:
-    """DDPM posterior mean with skipped steps (SPEC; DDPM eq. 7 with alpha_t = abar_t / abar_t').
+    """DDPM posterior mean with skipped steps (docs/course.md; DDPM eq. 7 with alpha_t = abar_t / abar_t').
 
     x_t' = sqrt(abar_t') b / (1 - abar_t) x0_hat + sqrt(a) (1 - abar_t') / (1 - abar_t) x_t,
     a = abar_t / abar_t', b = 1 - a.

@@ -1,6 +1,6 @@
 """Noise schedules and the timestep bookkeeping that every process shares.
 
-Tables are built once in float64 and then only read (STYLE 2). ``abar[t]`` is
+Tables are built once in float64 and then only read (docs/architecture.md, conventions). ``abar[t]`` is
 0-indexed as in diffusers: t = 0 is the least noisy step and t = T - 1 the
 noisiest. ``abar_at(abar, -1)`` is 1: the clean image, where the last strided
 step lands.
@@ -48,14 +48,14 @@ def extract(table: torch.Tensor, t: torch.Tensor, ndim: int) -> torch.Tensor:
 
 
 def scale_timestep(t_ref: int, T: int, T_ref: int = 1000) -> int:
-    """A timestep given for a T_ref-step schedule (SPEC's DeepFloyd units) on a T-step one."""
+    """A timestep given for a T_ref-step schedule (DeepFloyd's 1000-step units, docs/course.md) on a T-step one."""
     return min(T - 1, max(0, round(t_ref * T / T_ref)))
 
 
 def strided_timesteps(T: int, start: int = 990, stride: int = 30, T_ref: int = 1000) -> list[int]:
-    """SPEC's strided schedule [990, 960, ..., 30, 0], scaled to a T-step model.
+    """The course's strided schedule (docs/course.md) [990, 960, ..., 30, 0], scaled to a T-step model.
 
-    For T = 1000 this is exactly the list of SPEC; for T = 300 it is
+    For T = 1000 this is exactly the course's list; for T = 300 it is
     [297, 288, ..., 9, 0]: the same 34 steps, so ``i_start`` means the same
     fraction of the trajectory on every backend.
     """

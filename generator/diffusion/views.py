@@ -58,7 +58,7 @@ VIEW_MAP: dict[str, type[View]] = {v.name: v for v in (View, FlipView, Rotate180
 
 
 def anagram(eps_fn_1: EpsFn, eps_fn_2: EpsFn, view: View) -> EpsFn:
-    """eps = (eps_1(x_t) + inverse_view(eps_2(view(x_t)))) / 2   (SPEC, visual anagrams).
+    """eps = (eps_1(x_t) + inverse_view(eps_2(view(x_t)))) / 2   (docs/course.md; Geng et al. 2024).
 
     The variance coefficients are averaged the same way.
     """

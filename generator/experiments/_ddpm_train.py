@@ -1,9 +1,10 @@
-"""What the two section-14 trainings share: the SPEC parameters and the training call."""
+"""What the two section-14 trainings share: the course's parameters (docs/course.md) and the training call."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Annotated, Callable
 
+from ..constraints import TWO_EPOCHS, kept_within
 from ..diffusion.schedule import alphas_cumprod, linear_betas
 from ..models.unet import parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, train, training_log
@@ -18,7 +19,11 @@ class DDPMParams:
     epochs: int = 20
     D: int = 64
     lr: float = 1e-3          # Adam; ExponentialLR decays it to lr / 10 over all epochs
-    keep_epochs: tuple[int, ...] = (5, 20)
+    # the results after these epochs are kept and shown (section 14 compares 5 and 20)
+    keep_epochs: Annotated[tuple[int, ...], TWO_EPOCHS] = (5, 20)
+
+    def problems(self) -> list[str]:
+        return kept_within(self.keep_epochs, self.epochs)
 
 
 def train_ddpm(network: Callable, loss: Callable, p: DDPMParams, ctx) -> dict:

@@ -13,18 +13,17 @@ from ..models.inference import for_sampling
 from ..train import load_snapshot
 
 
-def load_model(cls, entry, epoch: int, device) -> torch.nn.Module:
-    """The network of an upstream training entry at a kept epoch, ready for sampling
+def load_model(cls, entry, D: int, epoch: int, device) -> torch.nn.Module:
+    """The width-``D`` network of an upstream training entry at a kept epoch, ready for sampling
     (eval mode, BatchNorm folded, channels-last: ``models/inference.py``)."""
-    p = entry.manifest["ingredients"]["params"]
-    model = cls(p["D"])
+    model = cls(D)
     model.load_state_dict(load_snapshot(entry.tensors("weights"), epoch))
     return for_sampling(model).to(device)
 
 
-def schedule_of(entry) -> tuple[torch.Tensor, int]:
-    p = entry.manifest["ingredients"]["params"]
-    return alphas_cumprod(linear_betas(p["T"], p["beta_start"], p["beta_end"])), p["T"]
+def schedule_of(p) -> tuple[torch.Tensor, int]:
+    """ᾱ (T,) and T of a DDPM training's parameters (``DDPMParams``)."""
+    return alphas_cumprod(linear_betas(p.T, p.beta_start, p.beta_end)), p.T
 
 
 def time_eps_fn(model, T: int):
@@ -37,7 +36,7 @@ def time_eps_fn(model, T: int):
 
 
 def ddpm_sample(eps_fn, n: int, abar: torch.Tensor, g: torch.Generator, device, progress):
-    """SPEC's DDPM sampler: x_T ~ N(0, I), then the strided update with t' = t - 1 and
+    """The course's DDPM sampler (docs/course.md): x_T ~ N(0, I), then the strided update with t' = t - 1 and
     noise sqrt(beta_t) z (z = 0 at the last step): ``denoise`` over every timestep."""
     T = abar.shape[0]
     x = torch.randn((n, 1, 28, 28), generator=g).to(device)

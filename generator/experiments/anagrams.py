@@ -36,14 +36,16 @@ class Params:
     def used_prompts(self) -> list[str]:
         return [q for p1, p2, _ in self.illusions for q in (p1, p2)]
 
+    def problems(self) -> list[str]:
+        return [f"unknown view '{v}'; use one of {sorted(VIEW_MAP)}" for _, _, v in self.illusions
+                if v not in VIEW_MAP]
+
 
 def run(p: Params, ctx) -> dict:
     b = ctx.backend
     n = p.candidates if b.reader is not None else p.shown
     rows, labels, trajs, finals, table = [], [], [], [], []
     for p1, p2, view_name in ctx.progress(p.illusions, desc="illusions"):
-        if view_name not in VIEW_MAP:
-            raise ValueError(f"unknown view '{view_name}'; use one of {sorted(VIEW_MAP)}")
         view = VIEW_MAP[view_name]()
         g = ctx.generator()
         eps_fn = anagram(eps_for(b, p1, p.gamma), eps_for(b, p2, p.gamma), view)

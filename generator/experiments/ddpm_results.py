@@ -11,6 +11,8 @@ from ..diffusion.sampling import guided
 from ..models.scratch_backend import ScratchBackend
 from ..models.unet import TimeConditionalUNet
 from ..train import load_snapshot
+from ..errors import BuildError
+from . import train_class_ddpm, train_time_ddpm
 from ._partb import classifier, ddpm_sample, judge, load_model, loss_figure, schedule_of, time_eps_fn
 
 SECTION = 14
@@ -18,7 +20,8 @@ USES_MNIST = True
 UPSTREAM = ("train_time_ddpm", "train_class_ddpm", "mnist_classifier")
 ARTIFACTS = {
     "time_loss": "plot", "class_loss": "plot",
-    "time_epoch5": "image", "time_epoch20": "image", "class_epoch5": "image", "class_epoch20": "image",
+    # samples after the trainings' two kept epochs (keep_epochs, 5 and 20 by default)
+    "time_early": "image", "time_final": "image", "class_early": "image", "class_final": "image",
     "time_trajectory": "trajectory", "class_trajectory": "trajectory",
     "quality": "table", "recognition": "table", "metrics": "metrics",
 }
@@ -37,34 +40,37 @@ def run(p: Params, ctx) -> dict:
     judge_model = classifier(ctx.upstream["mnist_classifier"], dev)
     real = ctx.mnist.test_x.to(dev)
     te, ce = ctx.upstream["train_time_ddpm"], ctx.upstream["train_class_ddpm"]
-    abar, T = schedule_of(te)
+    tp, cp = te.params(train_time_ddpm.Params), ce.params(train_class_ddpm.Params)
+    if tp.keep_epochs != cp.keep_epochs:
+        raise BuildError(f"the two trainings keep different epochs ({tp.keep_epochs} and {cp.keep_epochs}), so "
+                         "their samples cannot be compared. Fix: give both the same keep_epochs", "ddpm_results")
+    abar, T = schedule_of(tp)
     out, quality, rec_rows, metrics = {}, [], [], {}
     n_eval = 10 * p.eval_per_digit
-    for epoch in (5, 20):
+    for stage, epoch in zip(("early", "final"), tp.keep_epochs):
         # time-conditioned: unconditional samples
-        model = load_model(TimeConditionalUNet, te, epoch, dev)
+        model = load_model(TimeConditionalUNet, te, tp.D, epoch, dev)
         x, tr = ddpm_sample(time_eps_fn(model, T), max(n_eval, p.time_show), abar, ctx.generator(),
                             dev, ctx.progress)
-        out[f"time_epoch{epoch}"] = media.Grid([list(x[i:i + 10].clamp(0, 1)) for i in range(0, p.time_show, 10)],
-                                               note=f"Seed {ctx.seed}, {T} DDPM steps.")
+        out[f"time_{stage}"] = media.Grid([list(x[i:i + 10].clamp(0, 1)) for i in range(0, p.time_show, 10)],
+                                          note=f"Epoch {epoch}, seed {ctx.seed}, {T} DDPM steps.")
         m_time = judge(judge_model, x[:n_eval], real)
         # class-conditioned with CFG: digits 0..9, eval_per_digit of each
-        cp = ce.manifest["ingredients"]["params"]
-        backend = ScratchBackend(load_snapshot(ce.tensors("weights"), epoch), cp["D"], cp["T"],
-                                 cp["beta_start"], cp["beta_end"], dev)
+        backend = ScratchBackend(load_snapshot(ce.tensors("weights"), epoch), cp.D, cp.T, cp.beta_start,
+                                 cp.beta_end, dev)
         digits = torch.arange(10).repeat_interleave(p.eval_per_digit).to(dev)
         cond = F.one_hot(digits, 10).float()
         eps_fn = guided(backend, cond, torch.zeros(1, 10, device=dev), p.gamma)
         xc, trc = ddpm_sample(eps_fn, len(digits), backend.abar, ctx.generator(), dev, ctx.progress)
         per = xc.clamp(0, 1).reshape(10, p.eval_per_digit, 1, 28, 28)
-        out[f"class_epoch{epoch}"] = media.Grid(
+        out[f"class_{stage}"] = media.Grid(
             [[per[d, k] for d in range(10)] for k in range(p.show_per_digit)], [], [str(d) for d in range(10)],
-            note=f"CFG scale {p.gamma}, seed {ctx.seed}, {T} DDPM steps.")
+            note=f"Epoch {epoch}, CFG scale {p.gamma}, seed {ctx.seed}, {T} DDPM steps.")
         m_class = judge(judge_model, xc, real, digits)
         quality.append([f"epoch {epoch}", m_time["fid"], m_class["fid"], m_class["recognised"]])
         rec_rows.append([f"epoch {epoch}"] + m_class["recognised_per_digit"])
         metrics[f"epoch{epoch}"] = {"time": m_time, "class": m_class}
-        if epoch == 20:
+        if stage == "final":
             pick = list(range(0, 10 * p.eval_per_digit, p.eval_per_digit))
             out["time_trajectory"] = media.TrajectoryPanel(
                 [(tr.t, [s[i].clamp(0, 1) for s in tr.x_t], [s[i].clamp(0, 1) for s in tr.x0_hat]) for i in range(10)],
@@ -74,7 +80,8 @@ def run(p: Params, ctx) -> dict:
                 [xc[i].clamp(0, 1) for i in pick], [str(d) for d in range(10)],
                 note=f"CFG scale {p.gamma}, seed {ctx.seed}.")
     floor = judge(judge_model, ctx.mnist.train_x[: len(real)].to(dev), real)["fid"]
-    quality.append(["real training digits (floor)", floor, floor, judge_model_accuracy(judge_model, real, ctx)])
+    accuracy = ctx.upstream["mnist_classifier"].json("accuracy")["test_accuracy"]
+    quality.append(["real training digits (floor)", floor, floor, round(accuracy, 3)])
     metrics["real_floor_fid"] = floor
     out |= {
         "time_loss": loss_figure(te, "Time-conditioned UNet: training loss"),
@@ -86,7 +93,3 @@ def run(p: Params, ctx) -> dict:
     }
     return out
 
-
-@torch.no_grad()
-def judge_model_accuracy(model, real: torch.Tensor, ctx) -> float:
-    return round(float((model(real).argmax(1).cpu() == ctx.mnist.test_y).float().mean()), 3)

@@ -23,6 +23,7 @@ from ..diffusion.ddim import ddim_sample, trailing_timesteps
 from ..diffusion.flow_sampling import evaluations, guided_velocity, sample_ode
 from ..diffusion.sampling import Trajectory, denoise, guided
 from ..models.improved_backend import KINDS, ImprovedBackend, improved
+from . import train_improved_ddpm
 from ._partb import classifier, judge
 
 SECTION = 15
@@ -173,10 +174,10 @@ def run(p: Params, ctx) -> dict:
                                  "yes" if r is chosen else ""] for r in tried]}
     out["best"] = {"columns": ["configuration", "samples", "recognised", "worst digit", "FID", "floor FID"],
                    "rows": [[label, len(bd), mb["recognised"], min(mb["recognised_per_digit"]), mb["fid"], floor_b]]}
-    first = [d * p.best_per_digit + i for i in range(10) for d in range(10)]   # 10 of each digit, in columns
-    out["best_samples"] = media.Grid([[to01(y[j]) for j in first[r * 10:(r + 1) * 10]] for r in range(10)],
+    k = min(10, p.best_per_digit)     # rows: the first k samples of each digit, one digit per column
+    out["best_samples"] = media.Grid([[to01(y[d * p.best_per_digit + i]) for d in range(10)] for i in range(k)],
                                      [], [str(d) for d in range(10)],
-                                     note=f"{label}; the first ten samples of each digit, seed {ctx.seed} + 2.")
+                                     note=f"{label}; the first {k} samples of each digit, seed {ctx.seed} + 2.")
     out["flow_loss"] = _loss_plot(ctx)
     out["metrics"] = {"configurations": configs, "course_ddpm_300": course, "floor_fid": floor, "ema": ema_metrics,
                       "gamma": p.gamma, "guidance": tried,
@@ -210,7 +211,7 @@ def _plot(configs: list[dict], course: dict, floor: float) -> media.Plot:
 
 def _loss_plot(ctx) -> media.Plot:
     ddpm = ctx.upstream["train_improved_ddpm"]
-    T = ddpm.manifest["ingredients"]["params"]["T"]
+    T = ddpm.params(train_improved_ddpm.Params).T
     return media.loss_plot({f"DDPM (eps, cosine T = {T})": ddpm.json("log")["losses"],
                             "flow matching (velocity)": ctx.upstream["train_flow"].json("log")["losses"]},
                            "Improved UNet: training losses at equal steps")

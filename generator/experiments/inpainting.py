@@ -33,11 +33,13 @@ class Params:
     def used_prompts(self) -> list[str]:
         return [self.prompt]
 
+    def problems(self) -> list[str]:
+        return [] if len(self.masks) == len(self.images) else \
+            [f"{len(self.images)} images but {len(self.masks)} masks; give one mask per image"]
+
 
 
 def run(p: Params, ctx) -> dict:
-    if len(p.masks) != len(p.images):
-        raise ValueError(f"inpainting: {len(p.images)} images but {len(p.masks)} masks; give one mask each")
     b = ctx.backend
     ts = timesteps(b)
     rows, before, after, trajs, finals = [], [], [], [], []

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import BuildError
+
 ARTIFACTS = {"embeddings": "checkpoint", "prompts": "metrics"}
 
 
@@ -29,12 +31,13 @@ def run(p: Params, ctx) -> dict:
     if p.embeddings_file:
         from safetensors.torch import load_file
 
-        from ..data.images import ROOT
+        from ..paths import ROOT
 
         tensors = load_file(str(ROOT / p.embeddings_file))
         missing = [f"prompt{i}" for i in range(len(p.prompts)) if f"prompt{i}" not in tensors]
         if missing:
-            raise ValueError(f"{p.embeddings_file}: missing {missing}; keys are prompt0.. in the order of prompts")
+            raise BuildError(f"missing {missing}. Fix: store prompt0, prompt1, ... in the order of prompts",
+                             p.embeddings_file)
         emb = {q: tensors[f"prompt{i}"] for i, q in enumerate(p.prompts)}
     else:
         emb = ctx.env.backend_choice.embed_prompts(p.prompts)

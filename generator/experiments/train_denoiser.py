@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from ..constraints import TWO_EPOCHS, kept_within
 from ..diffusion.ddpm import denoiser_loss
 from ..models.unet import UnconditionalUNet, parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, train, training_log
@@ -19,7 +21,10 @@ class Params:
     epochs: int = 5
     D: int = 128              # hidden width of the UNet
     lr: float = 1e-4          # Adam
-    keep_epochs: tuple[int, ...] = (1, 5)  # the epochs whose results the page shows
+    keep_epochs: Annotated[tuple[int, ...], TWO_EPOCHS] = (1, 5)  # the epochs whose results the page shows
+
+    def problems(self) -> list[str]:
+        return kept_within(self.keep_epochs, self.epochs)
 
 
 def run(p: Params, ctx) -> dict:

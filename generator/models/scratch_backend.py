@@ -96,7 +96,7 @@ class ScratchBackend:
         return Prediction(self.model(x, tt, cond))
 
     def clamp_x0(self, x0: torch.Tensor) -> torch.Tensor:
-        return x0  # the scratch sampler of SPEC uses x0_hat unclipped
+        return x0  # the course's scratch sampler uses x0_hat unclipped
 
     def from_image(self, img: torch.Tensor) -> torch.Tensor:
         """(C, H, W) in [0, 1] -> model space: grey 28 x 28 in [0, 1]."""

@@ -21,14 +21,6 @@ CPU_NOTE = ("DeepFloyd IF on the CPU runs in fp32; with the real weights that ta
             "(use --device cuda), with the tiny stand-in of tests/fixtures minutes")
 
 
-def _code_digest(module: str) -> str:
-    """The backend's own code is part of its identity: a changed prompt mapping or variance rule
-    must make every Part A result stale (its weights enter through the upstream keys)."""
-    from ..cache import key_of, source_closure
-
-    return key_of(source_closure(module))[:16]
-
-
 def _make_scratch(upstream: dict, device: torch.device):
     """The candidate that ``part_a_model`` chose, with the project's digit classifier as its reader."""
     from .improved_backend import DigitReader, candidate
@@ -45,7 +37,7 @@ def _check_scratch_prompt(prompt: str) -> None:
 
 
 def scratch(reason: str) -> BackendChoice:
-    ident = f"scratch:best of sections 14-15 (part_a_model),code={_code_digest('generator.models.improved_backend')}"
+    ident = "scratch:best of sections 14-15 (part_a_model)"
     return BackendChoice("scratch", "scratch MNIST UNet", ident, SCRATCH_UPSTREAM, reason, "float32",
                          _make_scratch, _check_scratch_prompt)
 
@@ -95,7 +87,7 @@ def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload
     offload = _default_offload(device) if offload is None else offload
     dtype_name = str(dtype).replace("torch.", "")
     ident = (",".join(f"{r}@{deepfloyd.revision(f)}" for r, f in folders.items())
-             + f",dtype={dtype_name},code={_code_digest('generator.models.deepfloyd')}")
+             + f",dtype={dtype_name}")
     if not device.startswith("cuda"):
         reason = f"{reason}; {CPU_NOTE}"
     make = functools.partial(_make_deepfloyd, folders=folders, dtype=dtype, offload=offload)

@@ -1,4 +1,4 @@
-"""The scratch UNets of SPEC, Part B, for 28x28 MNIST (D = hidden width).
+"""The scratch UNets of the course, Part B (docs/course.md), for 28x28 MNIST (D = hidden width).
 
 Shapes for a batch of B: input (B, 1, 28, 28) -> output (B, 1, 28, 28).
 The trunk is shared; time and class conditioning modulate two places,

@@ -1,0 +1,53 @@
+"""Which code an experiment's cache key covers (docs/architecture.md, "The cache key").
+
+A key hashes the source closure of the experiment's module (every ``generator`` module it
+imports, transitively) plus the closure of the engine modules that shape every result:
+
+* ``generator.context``: seeding, the device, what ``run`` may use;
+* ``generator.artifacts``: how returned values become files (PNG, WebP, JSON, safetensors);
+* ``generator.data.mnist`` for experiments that read MNIST (how the split is loaded);
+* ``generator.models.select`` for Part A experiments (how the backend is chosen and built,
+  which imports the DeepFloyd and scratch backends).
+
+Every other module is listed in ``OUTSIDE_KEYS`` with the reason it cannot change a result;
+``tests/test_key_scope.py`` proves that each module is one or the other.
+"""
+from __future__ import annotations
+
+ALWAYS = ("generator.context", "generator.artifacts")
+MNIST = ("generator.data.mnist",)
+BACKEND = ("generator.models.select",)
+
+OUTSIDE_KEYS = {
+    "generator/cli.py": "parses options; every option that shapes a result (seed, device, backend, weights, "
+                        "MNIST source) enters the key as a value",
+    "generator/content.py": "reads Markdown pages and front matter; the overrides it finds enter the key as "
+                            "resolved parameter values",
+    "generator/params.py": "type-checks overrides; the resolved values themselves are in the key",
+    "generator/registry.py": "finds experiment modules and their declarations; each module's source is in its key",
+    "generator/execute.py": "plans and orders runs, looks up entries, records provenance; seeding lives in "
+                            "generator/context.py, which is in every key",
+    "generator/key_scope.py": "decides which modules are hashed; the list of hashed files is itself in the key",
+    "generator/cache.py": "stores and verifies entries by hash; an entry's bytes are checked against its "
+                          "manifest",
+    "generator/object_store.py": "the same store on fsspec URLs (byte-identical entries, tests/test_cluster.py)",
+    "generator/ray_executor.py": "runs the same run_node on Ray workers (byte-identical, tests/test_cluster.py)",
+    "generator/resources.py": "CPU/GPU/memory requests for Ray tasks; scheduling only",
+    "generator/threads.py": "picks the torch thread count; this changes at most one grey level in a few "
+                            "trajectory pixels (summation order), recorded in provenance, tolerance tested "
+                            "in tests/test_determinism.py",
+    "generator/build_stamp.py": "lets a no-op build skip planning when no input changed",
+    "generator/render.py": "turns cached artifacts into HTML; renders, never computes",
+}
+
+
+def engine_modules(exp) -> tuple[str, ...]:
+    """Engine modules (dotted names) whose source closure joins ``exp``'s key."""
+    return ALWAYS + (MNIST if exp.uses_mnist else ()) + (BACKEND if exp.uses_backend else ())
+
+
+def sources(exp) -> dict[str, str]:
+    """{path: digest} of every module ``exp``'s key covers (the ingredients' "sources")."""
+    from .cache import source_closure
+
+    return source_closure(exp.module.__name__, *engine_modules(exp))

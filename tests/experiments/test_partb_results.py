@@ -1,0 +1,71 @@
+"""Part B's result experiments on tiny trainings: each produces every artifact it declares, of the
+declared kind and size, and reads its training's parameters instead of copying them (keep_epochs)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from generator import registry
+from tests.test_build import build
+from tests.test_section15_build import page
+
+TINY = {
+    "train_denoiser": {"epochs": 2, "D": 4, "batch_size": 4000, "keep_epochs": [1, 2]},
+    "train_time_ddpm": {"epochs": 2, "D": 4, "T": 20, "batch_size": 4000, "keep_epochs": [1, 2]},
+    "train_class_ddpm": {"epochs": 2, "D": 4, "T": 20, "batch_size": 4000, "keep_epochs": [1, 2]},
+    "mnist_classifier": {"epochs": 1},
+    "ddpm_results": {"eval_per_digit": 2, "show_per_digit": 1, "time_show": 10},
+    "denoiser_results": {"n_show": 2, "sigmas": [0.0, 0.5, 1.0]},
+}
+
+
+def entry(proj, name: str) -> dict:
+    (man,) = [json.loads(p.read_text()) for p in (proj / "cache" / name).glob("*/manifest.json")]
+    return man
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    proj = tmp_path_factory.mktemp("partb")
+    (proj / "content").mkdir()
+    figs = ["ddpm_results/quality", "denoiser_results/mse"]
+    (proj / "content" / "index.md").write_text(page(TINY, figs))
+    code, _, err = build(proj)
+    assert code == 0, err
+    return proj
+
+
+@pytest.mark.parametrize("name", ["ddpm_results", "denoiser_results"])
+def test_every_declared_artifact_is_there_with_its_kind(built, name):
+    exp = registry.discover()[name]
+    man = entry(built, name)
+    assert set(man["artifacts"]) == set(exp.artifacts)
+    for art, kind in exp.artifacts.items():
+        a = man["artifacts"][art]
+        assert a["kind"] == kind
+        for f in a["files"].values():
+            path = built / "cache" / name / man["key"][:16] / f
+            assert path.stat().st_size > 0
+            if f.endswith(".png") and kind == "image":
+                assert Image.open(path).size == (a["meta"]["width"], a["meta"]["height"])
+
+
+def test_results_show_the_epochs_the_training_kept(built):
+    ddpm, den = entry(built, "ddpm_results"), entry(built, "denoiser_results")
+    assert ddpm["artifacts"]["time_early"]["meta"]["note"].startswith("Epoch 1,")
+    assert ddpm["artifacts"]["class_final"]["meta"]["note"].startswith("Epoch 2,")
+    assert den["artifacts"]["final"]["meta"]["col_labels"][-1] == "denoised, epoch 2"
+    rows = json.loads((built / "cache" / "denoiser_results" / den["key"][:16] / "mse.json").read_text())["rows"]
+    assert [r[0] for r in rows] == ["epoch 1", "epoch 2"]
+
+
+def test_a_results_experiment_refuses_trainings_that_keep_different_epochs(built, capsys):
+    tiny = TINY | {"train_class_ddpm": TINY["train_class_ddpm"] | {"keep_epochs": [2, 2]}}
+    (built / "content" / "index.md").write_text(page(tiny, ["ddpm_results/quality"]))
+    before = sorted(p.name for p in (built / "cache" / "ddpm_results").iterdir())
+    code, _, err = build(built, capsys=capsys)
+    assert code == 2, err
+    assert err.strip().splitlines()[-1].startswith("error: ddpm_results: the two trainings keep different epochs")
+    assert sorted(p.name for p in (built / "cache" / "ddpm_results").iterdir()) == before
