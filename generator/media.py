@@ -103,18 +103,19 @@ class TrajectoryPanel:
     finals: list[torch.Tensor]
     col_labels: list[str] = field(default_factory=list)
     note: str = ""
-    max_frames: int = 60
+    max_frames: int = 40   # a 300-step chain shows every 8th step: the page's byte budget (docs/architecture.md)
     fps: int = 8
 
     def all_times(self) -> list[int]:
         return sorted({t for ts, _, _ in self.items for t in ts}, reverse=True)
 
+    def frame_stride(self) -> int:
+        """Every k-th timestep is shown, k the smallest that fits max_frames (the last one as well)."""
+        return max(1, -(-(len(self.all_times()) - 1) // (self.max_frames - 1)))
+
     def frame_times(self) -> list[int]:
-        ts = self.all_times()
-        if len(ts) > self.max_frames:  # keep the first and last, evenly spaced between
-            idx = np.unique(np.linspace(0, len(ts) - 1, self.max_frames).round().astype(int))
-            ts = [ts[i] for i in idx]
-        return ts
+        ts, k = self.all_times(), self.frame_stride()
+        return ts[::k] + ([ts[-1]] if (len(ts) - 1) % k else [])
 
     def frames(self) -> tuple[list[Image.Image], list[str]]:
         images, labels = [], []
@@ -141,9 +142,10 @@ class TrajectoryPanel:
         save_animation(images, folder / f"{name}.webp", self.fps)
         th, tw = self.items[0][1][0].shape[-2:]
         return {"main": f"{name}.webp", "sprite": f"{name}-frames.png"}, {
-            # frames: the shown timesteps (at most max_frames, evenly spaced) plus the final image;
-            # timesteps: how many the sampler took, so the page can say "60 of 100 steps shown"
-            "frames": len(images), "timesteps": len(self.all_times()), "frame_width": w, "frame_height": h, "labels": labels,
+            # frames: the shown timesteps (every frame_stride-th and the last) plus the final image;
+            # timesteps: how many the sampler took, so the page can say "every 8th of 300 timesteps"
+            "frames": len(images), "timesteps": len(self.all_times()), "frame_stride": self.frame_stride(),
+            "frame_width": w, "frame_height": h, "labels": labels,
             "tile": [int(th), int(tw)], "cols": len(self.items), "rows": 2,
             "row_labels": ["x_t", "x0 estimate"], "col_labels": self.col_labels, "fps": self.fps, "note": self.note,
         }
