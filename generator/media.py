@@ -24,17 +24,18 @@ def to_pil(x: torch.Tensor) -> Image.Image:
     return Image.fromarray(a[0]) if a.shape[0] == 1 else Image.fromarray(a.transpose(1, 2, 0))
 
 
-def tile(rows: Sequence[Sequence[torch.Tensor]], gap: int = GAP, background: int = 255) -> Image.Image:
-    """A rows x cols mosaic of equal-size (C, H, W) tiles, ``gap`` px apart."""
+def tile(rows: Sequence[Sequence[torch.Tensor]], gap: int = GAP) -> Image.Image:
+    """A rows x cols mosaic of equal-size (C, H, W) tiles, ``gap`` px apart. The gaps (and missing
+    tiles of short rows) are transparent, so they take the page's colour in light and dark mode:
+    LA for one channel, RGBA for three."""
     first = rows[0][0]
     c, h, w = first.shape
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
-    mode = "L" if c == 1 else "RGB"
-    canvas = Image.new(mode, (n_cols * w + (n_cols - 1) * gap, n_rows * h + (n_rows - 1) * gap),
-                       background if mode == "L" else (background,) * 3)
+    mode = "LA" if c == 1 else "RGBA"
+    canvas = Image.new(mode, (n_cols * w + (n_cols - 1) * gap, n_rows * h + (n_rows - 1) * gap), 0)
     for i, row in enumerate(rows):
         for j, x in enumerate(row):
-            canvas.paste(to_pil(x), (j * (w + gap), i * (h + gap)))
+            canvas.paste(to_pil(x).convert(mode), (j * (w + gap), i * (h + gap)))
     return canvas
 
 
@@ -170,14 +171,52 @@ class Plot:
     alt: str = ""
 
     def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-        (folder / f"{name}.png").write_bytes(buf.getvalue())
+        """Two renders of the same figure: the page's light colours and its dark ones (the page picks
+        one by prefers-color-scheme). Same size, same data, only the neutral colours differ."""
+        def save(path: Path) -> tuple[int, int]:
+            buf = io.BytesIO()
+            self.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None},
+                                facecolor=self.figure.get_facecolor())
+            path.write_bytes(buf.getvalue())
+            return Image.open(io.BytesIO(buf.getvalue())).size
+
         import matplotlib.pyplot as plt
 
-        w, h = Image.open(io.BytesIO(buf.getvalue())).size
+        w, h = save(folder / f"{name}.png")
+        dark_theme(self.figure)
+        save(folder / f"{name}-dark.png")
         plt.close(self.figure)
-        return {"main": f"{name}.png"}, {"width": w, "height": h, "plot": True}
+        return {"main": f"{name}.png", "dark": f"{name}-dark.png"}, {"width": w, "height": h, "plot": True}
+
+
+# the page's dark colours (templates/assets/style.css: --bg, --fg, --rule)
+DARK_BG, DARK_FG, DARK_RULE = "#16181b", "#e4e4e0", "#5a6068"
+
+
+def dark_theme(fig) -> None:
+    """Recolour a figure's neutral parts (background, text, axes, legend) for a dark page; data
+    colours stay (matplotlib's default cycle reads on both)."""
+    from matplotlib.colors import to_rgba
+
+    def neutral(c) -> bool:
+        r, g, b, _ = to_rgba(c)
+        return max(r, g, b) - min(r, g, b) < 0.05      # black, greys, white
+
+    fig.patch.set_facecolor(DARK_BG)
+    for text in fig.findobj(lambda o: hasattr(o, "get_text") and hasattr(o, "set_color")):
+        text.set_color(DARK_FG)
+    for ax in fig.axes:
+        ax.set_facecolor(DARK_BG)
+        for spine in ax.spines.values():
+            spine.set_color(DARK_RULE)
+        ax.tick_params(colors=DARK_FG, which="both")
+        for line in ax.get_lines():
+            if neutral(line.get_color()):
+                line.set_color(DARK_RULE if line.get_linestyle() in ("--", ":") else DARK_FG)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.get_frame().set_facecolor(DARK_BG)
+            legend.get_frame().set_edgecolor(DARK_RULE)
 
 
 def figure(width: float = 6.0, height: float = 3.2):

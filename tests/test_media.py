@@ -28,3 +28,27 @@ def test_saved_sprite_holds_every_frame_and_the_final_image(tmp_path):
     assert meta["frames"] == 39 + 1 and meta["timesteps"] == 300 and meta["frame_stride"] == 8
     assert sprite.size == (meta["frame_width"] * meta["frames"], meta["frame_height"])
     assert meta["labels"][0] == "t = 299" and meta["labels"][-2] == "t = 0" and meta["labels"][-1].startswith("final")
+
+
+def test_grid_gaps_are_transparent_so_they_take_the_page_colour(tmp_path):
+    g = media.Grid([[torch.full((1, 4, 4), 0.5)] * 3] * 2)
+    g.save_to(tmp_path, "g")
+    im = Image.open(tmp_path / "g.png")
+    assert im.mode == "LA" and im.size == (3 * 4 + 2, 2 * 4 + 1)
+    assert im.getpixel((4, 0))[1] == 0 and im.getpixel((0, 0)) == (128, 255)
+
+
+def test_plots_are_drawn_for_the_light_and_the_dark_page(tmp_path):
+    fig, ax = media.figure()
+    ax.plot([1, 2, 3], [3, 1, 2], label="data")
+    ax.axhline(2, color="grey", ls="--")
+    ax.set_title("title")
+    ax.legend()
+    files, meta = media.Plot(fig).save_to(tmp_path, "p")
+    light, dark = (Image.open(tmp_path / files[k]).convert("RGB") for k in ("main", "dark"))
+    assert light.size == dark.size == (meta["width"], meta["height"])
+    assert light.getpixel((2, 2)) == (255, 255, 255) and dark.getpixel((2, 2)) == (22, 24, 27)
+    # the data line keeps its colour in both
+    blue = (31, 119, 180)
+    count = [sum(1 for p in im.getdata() if max(abs(a - b) for a, b in zip(p, blue)) < 10) for im in (light, dark)]
+    assert count[0] > 100 and abs(count[0] - count[1]) < 0.2 * count[0]
