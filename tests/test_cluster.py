@@ -241,7 +241,13 @@ def test_s3_cache_on_a_real_s3_server(golden, local_build, tmp_path):
         srv.stop()
 
 
-@pytest.mark.slow   # passes on the development checkout, not on a clean clone under .ci/run (open: issue 14)
+def _as_in_a_terminal() -> None:
+    """A terminal delivers Ctrl-C to a build whose SIGINT is at its default. A process started in the
+    background by a non-interactive shell (CI running `.ci/run &`) inherits SIGINT *ignored*, and Python
+    then never raises KeyboardInterrupt: the build ran on to the end. Restore the default in the child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_path):
     proj = project(golden, tmp_path, LONG)
     before = sorted(str(p) for p in (proj / "cache").rglob("manifest.json"))
@@ -249,20 +255,31 @@ def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_pa
                           str(proj / "cache"), "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1",
-                              "PYTHONUNBUFFERED": "1"})   # a pipe would hold the "run" line until exit
+                              "PYTHONUNBUFFERED": "1"},   # a pipe would hold the "run" line until exit
+                         preexec_fn=_as_in_a_terminal)
     seen = []
-    for line in p.stdout:                      # wait until the training runs on a worker
-        seen.append(line)
-        if "run train_flow on" in line:
-            break
-    time.sleep(2.0)
-    p.send_signal(signal.SIGINT)
-    rest, _ = p.communicate(timeout=120)
+    try:
+        for line in p.stdout:                  # wait until the training runs on a worker
+            seen.append(line)
+            if "run train_flow on" in line:
+                break
+        time.sleep(2.0)
+        p.send_signal(signal.SIGINT)
+        rest, _ = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:                   # a failed test must not leave a build and its Ray running
+            p.kill()
+            p.wait()
     assert p.returncode == 130, "".join(seen) + rest
     assert "interrupted" in rest and "done train_flow" not in rest
     assert sorted(str(p) for p in (proj / "cache").rglob("manifest.json")) == before   # nothing published
-    time.sleep(2.0)
-    assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).startswith("ray::train_flow")]
+    def workers() -> list[str]:
+        return [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).startswith("ray::train_flow")]
+
+    deadline = time.monotonic() + 30     # the cancelled worker is killed; on a loaded machine that takes seconds
+    while workers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not workers()
     r = cli(proj, "--explain")
     assert r.returncode == 0 and re.search(r"^train_flow\s+stale.*epochs: 1 -> 3", r.stdout, re.M)
     assert not list((proj / "cache").glob("*/.tmp-*"))     # the next build removed the worker's leftovers

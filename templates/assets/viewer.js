@@ -12,7 +12,7 @@
     canvas.width = fw; canvas.height = fh;
     canvas.className = "pixelated";
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", box.querySelector("img").alt);
+    canvas.setAttribute("aria-label", box.dataset.alt);
     const ctx = canvas.getContext("2d");
     const controls = document.createElement("div");
     controls.className = "traj-controls";
@@ -30,7 +30,7 @@
       out.textContent = labels[i] + "  (" + (i + 1) + "/" + n + ")";
       range.setAttribute("aria-valuetext", labels[i]);
       canvas.dataset.frame = i;
-      if (!sprite.complete) return;
+      if (!sprite.src || !sprite.complete || !sprite.naturalWidth) return;   // not fetched or not loaded yet
       ctx.imageSmoothingEnabled = false;
       ctx.clearRect(0, 0, fw, fh);
       ctx.drawImage(sprite, i * fw, 0, fw, fh, 0, 0, fw, fh);
@@ -48,8 +48,17 @@
     });
     range.addEventListener("input", function () { stop(); draw(+range.value); });
     sprite.addEventListener("load", function () { draw(+range.value); });
-    sprite.src = box.dataset.sprite;
-    box.querySelector("img").hidden = true;
+    // one download per trajectory, when it comes within a screen or so of the viewport
+    const load = function () { if (!sprite.src) sprite.src = box.dataset.sprite; };
+    if ("IntersectionObserver" in window) {
+      const seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { load(); seen.disconnect(); }
+      }, { rootMargin: "800px 0px" });
+      seen.observe(box);
+    } else {
+      load();
+    }
+    play.addEventListener("click", load);
     box.append(canvas);
     // the controls go below the labelled grid, so that the row labels span the picture alone
     (box.closest(".labelled") || box).append(controls);
