@@ -51,6 +51,9 @@ class Grid:
     row_labels: list[str] = field(default_factory=list)
     col_labels: list[str] = field(default_factory=list)
     note: str = ""  # shown under the caption: prompt, seed, model
+    # per row, a CSS transform the page applies to a tile on hover, focus or tap ("" for none): an
+    # anagram turns to its other reading, a hybrid shrinks to its "from afar" size
+    row_hover: list[str] = field(default_factory=list)
 
     def image(self) -> Image.Image:
         return tile(self.rows)
@@ -63,6 +66,7 @@ class Grid:
             "width": img.width, "height": img.height, "tile": [int(h), int(w)],
             "rows": len(self.rows), "cols": max(len(r) for r in self.rows),
             "row_labels": self.row_labels, "col_labels": self.col_labels, "note": self.note,
+            **({"row_hover": self.row_hover} if any(self.row_hover) else {}),
         }
 
 

@@ -102,11 +102,12 @@ def ranking_note(b, n: int, shown: int, looks: str) -> str:
 
 
 def illusion_figures(b, grid: str, kind: str, rows: list, labels: list[str], trajs: list, finals: list,
-                     table: list, shown: int, looks: str, note: str) -> dict:
-    """Sections 11 and 12's artifacts: the grid of shown candidates (two rows per illusion), the
-    trajectories of each illusion's first shown candidate, and the readings table."""
+                     table: list, shown: int, looks: str, note: str, hover: list[str]) -> dict:
+    """Sections 11 and 12's artifacts: the grid of shown candidates (two rows per illusion, the first
+    with the CSS transform ``hover`` shows on the page), the trajectories of each illusion's first
+    shown candidate, and the readings table."""
     ranked = b.reader is not None
-    return {grid: media.Grid(rows, labels, ranked_columns(shown, ranked), note=note),
+    return {grid: media.Grid(rows, labels, ranked_columns(shown, ranked), note=note, row_hover=hover),
             "trajectory": panel(trajs, finals, b, [f"{kind} {i + 1}, first shown" for i in range(len(trajs))],
                                 note=note),
             "readings": readings_table([kind, "candidates that work"], looks, table, shown, ranked)}

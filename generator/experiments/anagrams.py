@@ -19,6 +19,8 @@ from ._parta import (backend_note, caption, eps_for, illusion_figures, rank_cand
 SECTION = 11
 USES_BACKEND = True
 ARTIFACTS = {"illusions": "image", "trajectory": "trajectory", "readings": "table"}
+# how the page turns an upright candidate into its other reading on hover (a view without one: none)
+HOVER = {"flip": "scaleY(-1)", "rotate_180": "rotate(180deg)"}
 
 
 @dataclass
@@ -44,7 +46,7 @@ class Params:
 def run(p: Params, ctx) -> dict:
     b = ctx.backend
     n = p.candidates if b.reader is not None else p.shown
-    rows, labels, trajs, finals, table = [], [], [], [], []
+    rows, labels, trajs, finals, table, hover = [], [], [], [], [], []
     for p1, p2, view_name in ctx.progress(p.illusions, desc="illusions"):
         view = VIEW_MAP[view_name]()
         g = ctx.generator()
@@ -56,9 +58,10 @@ def run(p: Params, ctx) -> dict:
         y = y[order[:p.shown]]
         rows += [show(b, y), show(b, view.view(y))]
         labels += [caption(b, p1), f"{view_name.replace('_', ' ')}: {caption(b, p2)}"]
+        hover += [HOVER.get(view_name, ""), ""]
         trajs.append((tr, order[0]))
         finals.append(y[0])
     note = (f"CFG scale {p.gamma}, seed {ctx.seed}. {ranking_note(b, n, p.shown, 'P upright, P through the view')}"
             + backend_note(b))
     return illusion_figures(b, "illusions", "illusion", rows, labels, trajs, finals, table, p.shown,
-                            "P(upright) / P(view)", note)
+                            "P(upright) / P(view)", note, hover)

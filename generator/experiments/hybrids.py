@@ -62,7 +62,7 @@ def _hybrids(p: Params, sigma_at_64: float, ctx) -> dict:
     size, sigma = blur_params(b.image_shape[-1], p.kernel_at_64, sigma_at_64)
     afar_px = max(2, round(b.image_shape[-1] * p.afar_fraction))
     n = p.candidates if b.reader is not None else p.shown
-    rows, labels, trajs, finals, table, works = [], [], [], [], [], 0
+    rows, labels, trajs, finals, table, works, hover = [], [], [], [], [], 0, []
     for low, high in p.pairs:
         g = ctx.generator()
         eps_fn = hybrid(eps_for(b, low, p.gamma), eps_for(b, high, p.gamma), size, sigma)
@@ -74,11 +74,12 @@ def _hybrids(p: Params, sigma_at_64: float, ctx) -> dict:
         works += works_here
         rows += [show(b, y[order[:p.shown]]), show(b, far[order[:p.shown]])]
         labels += [f"close up (high: {caption(b, high)})", f"from afar (low: {caption(b, low)})"]
+        hover += [f"scale({afar_px / b.image_shape[-1]:.4g})", ""]   # the same shrink as "from afar"
         trajs.append((tr, order[0]))
         finals.append(y[order[0]])
     note = (f"Gaussian kernel {size}, sigma {sigma:.2f} px; 'from afar' is the image shrunk to {afar_px} px and "
             f"enlarged. CFG scale {p.gamma}, seed {ctx.seed}. {ranking_note(b, n, p.shown, 'P close up, P from afar')}"
             + backend_note(b))
     return {"figures": illusion_figures(b, "hybrids", "hybrid", rows, labels, trajs, finals, table, p.shown,
-                                        "P(close up) / P(from afar)", note),
+                                        "P(close up) / P(from afar)", note, hover),
             "table": table, "works": works, "sigma": sigma}
