@@ -117,6 +117,48 @@
     dialog.addEventListener("click", function (e) { if (e.target === dialog) dialog.close(); });
   }
 
+  // Illusions seen as illusions: in a grid whose rows carry a hover transform (meta.row_hover: an
+  // anagram's view, a hybrid's "from afar" shrink), each tile of such a row gets an overlay that shows
+  // the same pixels (a crop of the grid image as its background) and takes the transform on hover,
+  // keyboard focus or a tap. Without scripts the grid's second row of each pair shows the other reading.
+  function hoverTiles(box) {
+    const img = box.querySelector("img");
+    const spec = JSON.parse(box.dataset.rowHover), tile = JSON.parse(box.dataset.tile);
+    const labels = JSON.parse(box.dataset.rowLabels), cols = +box.dataset.cols;
+    const W = +img.getAttribute("width"), H = +img.getAttribute("height"), th = tile[0], tw = tile[1], gap = 1;
+    const layer = document.createElement("div");
+    layer.className = "tile-layer";
+    spec.forEach(function (transform, r) {
+      if (!transform) return;
+      for (let c = 0; c < cols; c++) {
+        const x = c * (tw + gap), y = r * (th + gap);
+        const t = document.createElement("span");
+        t.className = "hover-tile" + (img.classList.contains("pixelated") ? " pixelated" : "")
+          + (/scale\(/.test(transform) ? " shrinks" : "");
+        t.tabIndex = 0;
+        t.setAttribute("role", "img");
+        t.setAttribute("aria-label", (labels[r] || "") + ", candidate " + (c + 1) + ": hover, focus or tap to see the other reading");
+        t.style.left = (100 * x / W) + "%";
+        t.style.top = (100 * y / H) + "%";
+        t.style.width = (100 * tw / W) + "%";
+        t.style.height = (100 * th / H) + "%";
+        t.style.backgroundImage = "url(" + JSON.stringify(img.currentSrc || img.src) + ")";
+        t.style.backgroundSize = (100 * W / tw) + "% " + (100 * H / th) + "%";
+        t.style.backgroundPosition = (W > tw ? 100 * x / (W - tw) : 0) + "% " + (H > th ? 100 * y / (H - th) : 0) + "%";
+        t.style.setProperty("--hover", transform);
+        t.addEventListener("click", function (e) { e.stopPropagation(); t.classList.toggle("turned"); });
+        layer.append(t);
+      }
+    });
+    box.append(layer);
+  }
+  function whenLoaded(img, f) {
+    if (img.complete && img.naturalWidth) f(); else img.addEventListener("load", f, { once: true });
+  }
+
+  document.querySelectorAll("[data-row-hover]").forEach(function (box) {
+    whenLoaded(box.querySelector("img"), function () { hoverTiles(box); });
+  });
   document.querySelectorAll("[data-trajectory]").forEach(trajectory);
   document.querySelectorAll("[data-compare]").forEach(compare);
   lightbox();
