@@ -130,6 +130,12 @@ def test_comparison_slider_and_lightbox(browser, server):  # noqa: F811
     comp.scroll_into_view_if_needed()
     comp.locator("input").fill("20")
     assert comp.evaluate("e => e.style.getPropertyValue('--reveal')") == "20%"
+    # one divider per tile: the mask that hides the 'after' image repeats with the tile's period
+    period = comp.evaluate("e => e.style.getPropertyValue('--period')")
+    cols = int(comp.evaluate("e => getComputedStyle(e.closest('.labelled')).getPropertyValue('--cols')"))
+    assert cols > 1 and abs(float(period.rstrip("%")) - 100 / cols) < 2
+    size = comp.evaluate("e => getComputedStyle(e.querySelector('.after')).webkitMaskSize")
+    assert size.startswith(period.strip()), size
     img = page.locator("figure.fig-image img").first
     img.scroll_into_view_if_needed()
     img.click()
