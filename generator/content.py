@@ -42,7 +42,7 @@ class Page:
     path: Path
     rel: str
     meta: dict
-    body_lines: list[str]           # the body, figure lines replaced by placeholders
+    body_lines: list[str]           # the Markdown body (render.py's Figures extension draws the figure lines)
     body_start: int                 # line number of the first body line
     figures: list[FigureRef] = field(default_factory=list)
     overrides: dict = field(default_factory=dict)
@@ -154,7 +154,7 @@ def read_page(path: Path, root: Path) -> Page:
         m = FIGURE.match(line)
         if m:
             page.figures.append(FigureRef(m["exp"], m["artifact"], m["caption"].strip(), where))
-            page.body_lines.append(f"\n<!--FIGURE:{len(page.figures) - 1}-->\n")
+            page.body_lines.append(line)
         else:
             if ANY_REF.search(line) and "exp:" in line:
                 raise BuildError("a figure reference must stand alone on its line as "

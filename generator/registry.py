@@ -23,7 +23,7 @@ from types import ModuleType
 
 from .errors import BuildError
 
-ARTIFACT_KINDS = {"image", "trajectory", "animation", "plot", "table", "metrics", "checkpoint", "comparison"}
+ARTIFACT_KINDS = {"image", "trajectory", "plot", "table", "metrics", "checkpoint", "comparison"}
 
 
 @dataclass(frozen=True)

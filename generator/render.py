@@ -16,29 +16,70 @@ from pathlib import Path, PurePosixPath
 
 import jinja2
 import markdown
+import markdown.inlinepatterns
+import markdown.preprocessors
 import markdown.treeprocessors
 from latex2mathml.converter import convert as latex_to_mathml
 
 from .cache import settle_leftover, swap_in
-from .content import Page
+from .content import FIGURE, Page
 from .errors import BuildError
 
-MATH = re.compile(r"\$\$(?P<block>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$", re.S)
-PLACEHOLDER = re.compile(r"<p>zz(MATHBLOCK)(\d+)zz</p>|zz(MATH)(\d+)zz|<!--(FIGURE):(\d+)-->")
+INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
+BLOCK_MATH = re.compile(r"^\s*\$\$(?P<tex>.+?)\$\$\s*$", re.S | re.M)
 
 
-def protect_math(text: str) -> tuple[str, list[str]]:
-    """Replace $$...$$ and $...$ by placeholders holding their MathML (Markdown must not see TeX)."""
-    rendered: list[str] = []
+class Maths(markdown.Extension):
+    """TeX to MathML on the server (no CDN): ``$$...$$`` blocks (a preprocessor, before Markdown sees
+    the lines) and ``$...$`` inline (an inline pattern, below code spans so `$x$` stays code). The
+    MathML goes into Markdown's raw-HTML stash, so emphasis rules never touch TeX's _ and *."""
 
-    def sub(m: re.Match) -> str:
-        tex, display = (m["block"], "block") if m["block"] is not None else (m["inline"], "inline")
-        rendered.append(latex_to_mathml(tex.strip(), display=display))
-        # plain-word tokens: Markdown leaves them alone (an HTML comment would start an HTML block)
-        token = f"zzMATH{len(rendered) - 1}zz"
-        return f"\n\nzzMATHBLOCK{len(rendered) - 1}zz\n\n" if display == "block" else token
+    def extendMarkdown(self, md):
+        md.preprocessors.register(_BlockMath(md), "block_math", 28)
+        md.inlinePatterns.register(_InlineMath(INLINE_MATH, md), "inline_math", 185)
 
-    return MATH.sub(sub, text), rendered
+
+class _BlockMath(markdown.preprocessors.Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        def stash(m: re.Match) -> str:
+            html = f'<div class="math-block">{latex_to_mathml(m["tex"].strip(), display="block")}</div>'
+            return f"\n\n{self.md.htmlStash.store(html)}\n\n"
+
+        return BLOCK_MATH.sub(stash, "\n".join(lines)).split("\n")
+
+
+class _InlineMath(markdown.inlinepatterns.InlineProcessor):
+    def handleMatch(self, m: re.Match, data: str):
+        return self.md.htmlStash.store(latex_to_mathml(m["tex"].strip(), display="inline")), m.start(0), m.end(0)
+
+
+class Figures(markdown.Extension):
+    """Each figure line ``![caption](exp:NAME/ARTIFACT)`` (checked and numbered while gathering,
+    ``content.py``) becomes the figure's HTML, drawn by ``draw(i)``. Stashed as raw HTML alone in
+    its paragraph, so Markdown puts the block-level <figure> in place of the paragraph."""
+
+    def __init__(self, draw):
+        super().__init__()
+        self.draw = draw
+
+    def extendMarkdown(self, md):
+        md.preprocessors.register(_FigureLines(md, self.draw), "figures", 29)
+
+
+class _FigureLines(markdown.preprocessors.Preprocessor):
+    def __init__(self, md, draw):
+        super().__init__(md)
+        self.draw = draw
+
+    def run(self, lines: list[str]) -> list[str]:
+        out, n = [], 0
+        for line in lines:
+            if FIGURE.match(line):
+                out += ["", self.md.htmlStash.store(self.draw(n)), ""]
+                n += 1
+            else:
+                out.append(line)
+        return out
 
 
 class BackendNotes(markdown.Extension):
@@ -144,21 +185,14 @@ class Renderer:
         root = relative_root(out)
         layout = self.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
         macros = self.template("figures.html", page.rel).module
-        text, maths = protect_math("\n".join(page.body_lines))
-        extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists",
-                      BackendNotes(context["build"]["backend"])]
-        body = markdown.markdown(text, extensions=extensions, output_format="html")
 
-        def fill(m: re.Match) -> str:
-            kind = m[1] or m[3] or m[5]
-            i = int(m[2] or m[4] or m[6])
-            if kind.startswith("MATH"):
-                return maths[i]
+        def draw(i: int) -> str:
             fig = page.figures[i]
             return self.figure_html(fig, entries[fig.experiment], root, macros)
 
-        body = PLACEHOLDER.sub(fill, body)
-        body = re.sub(r"<p>\s*(<figure\b.*?</figure>)\s*</p>", r"\1", body, flags=re.S)
+        extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists", Maths(), Figures(draw),
+                      BackendNotes(context["build"]["backend"])]
+        body = markdown.markdown("\n".join(page.body_lines), extensions=extensions, output_format="html")
         html_text = layout.render(page=page.meta, content=body, root=root, **context)
         return out, html_text
 
