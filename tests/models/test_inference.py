@@ -55,6 +55,11 @@ def test_folding_changes_nothing_but_batchnorm():
     n_bn = sum(isinstance(m, nn.BatchNorm2d) for m in model.modules())
     assert n_bn > 0
     assert sum(isinstance(m, nn.Identity) for m in folded.modules()) == n_bn
+    # and the folded network computes the same function (each BatchNorm went into its convolution)
+    x, t, _ = inputs()
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x, t), model(x, t), rtol=1e-4, atol=1e-5)
+        assert (folded(x, t) - model(x, t)).abs().max() < 1e-4 * model(x, t).abs().max()
 
 
 def test_channels_last_training_has_the_same_loss_and_gradients():
