@@ -142,9 +142,11 @@
         t.style.top = (100 * y / H) + "%";
         t.style.width = (100 * tw / W) + "%";
         t.style.height = (100 * th / H) + "%";
-        t.style.backgroundImage = "url(" + JSON.stringify(img.currentSrc || img.src) + ")";
-        t.style.backgroundSize = (100 * W / tw) + "% " + (100 * H / th) + "%";
-        t.style.backgroundPosition = (W > tw ? 100 * x / (W - tw) : 0) + "% " + (H > th ? 100 * y / (H - th) : 0) + "%";
+        // the picture is the tile's ::after (it moves); the tile itself stays put and, while active,
+        // covers the grid's own copy of the tile, so a shrinking hybrid does not show it underneath
+        t.style.setProperty("--img", "url(" + JSON.stringify(img.currentSrc || img.src) + ")");
+        t.style.setProperty("--size", (100 * W / tw) + "% " + (100 * H / th) + "%");
+        t.style.setProperty("--pos", (W > tw ? 100 * x / (W - tw) : 0) + "% " + (H > th ? 100 * y / (H - th) : 0) + "%");
         t.style.setProperty("--hover", transform);
         t.addEventListener("click", function (e) { e.stopPropagation(); t.classList.toggle("turned"); });
         layer.append(t);
