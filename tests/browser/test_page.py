@@ -160,13 +160,14 @@ def test_small_images_are_pixelated_and_dark_mode_follows_the_system(browser, se
     ctx.close()
 
 
-@pytest.mark.parametrize("name,width", [("desktop", 1280), ("phone", 390)])
-def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width):  # noqa: F811
-    ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name,width", [("desktop", 1280), ("tablet", 768), ("phone", 390)])
+def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width, scheme):  # noqa: F811
+    ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900}, color_scheme=scheme)
     load_all_images(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"horizontal overflow of {overflow}px at {width}px"
-    out = Path(os.environ.get("SCREENSHOT_DIR", tmp_path)) / f"{name}.png"
+    out = Path(os.environ.get("SCREENSHOT_DIR", tmp_path)) / f"{name}-{scheme}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 50_000
