@@ -26,7 +26,7 @@ from .content import FIGURE, Page
 from .errors import BuildError
 
 INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
-BLOCK_MATH = re.compile(r"^\s*\$\$(?P<tex>.+?)\$\$\s*$", re.S | re.M)
+BLOCK_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)   # anywhere, as before the extension
 
 
 class Maths(markdown.Extension):
