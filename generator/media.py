@@ -54,6 +54,8 @@ class Grid:
     # per row, a CSS transform the page applies to a tile on hover, focus or tap ("" for none): an
     # anagram turns to its other reading, a hybrid shrinks to its "from afar" size
     row_hover: list[str] = field(default_factory=list)
+    # a column every other tile of its row cross-fades to on hover, focus or tap (SDEdit: the original)
+    fade_to_col: Optional[int] = None
 
     def image(self) -> Image.Image:
         return tile(self.rows)
@@ -65,8 +67,9 @@ class Grid:
         return {"main": f"{name}.png"}, {
             "width": img.width, "height": img.height, "tile": [int(h), int(w)],
             "rows": len(self.rows), "cols": max(len(r) for r in self.rows),
-            "row_labels": self.row_labels, "col_labels": self.col_labels, "note": self.note,
+            "row_labels": self.row_labels, "col_labels": self.col_labels, "note": self.note, "gap": GAP,
             **({"row_hover": self.row_hover} if any(self.row_hover) else {}),
+            **({"fade_col": self.fade_to_col} if self.fade_to_col is not None else {}),
         }
 
 
@@ -89,7 +92,7 @@ class Comparison:
         return {"main": f"{name}-after.png", "before": f"{name}-before.png"}, {
             "width": a.width, "height": a.height, "tile": [int(h), int(w)], "rows": 1,
             "cols": len(self.before), "before_label": self.before_label, "after_label": self.after_label,
-            "col_labels": self.col_labels, "note": self.note,
+            "col_labels": self.col_labels, "note": self.note, "gap": GAP,
         }
 
 
@@ -140,13 +143,13 @@ class TrajectoryPanel:
     def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
         images, labels = self.frames()
         w, h = images[0].size
-        sprite = Image.new(images[0].mode, (w * len(images), h))
-        for i, im in enumerate(images):
-            sprite.paste(im, (i * w, 0))
-        _png(sprite, folder / f"{name}-frames.png")
+        sprite, per_row = sprite_sheet(images)
+        save_sprite(sprite, folder / f"{name}-frames.webp")
         save_animation(images, folder / f"{name}.webp", self.fps)
         th, tw = self.items[0][1][0].shape[-2:]
-        return {"main": f"{name}.webp", "sprite": f"{name}-frames.png"}, {
+        return {"main": f"{name}.webp", "sprite": f"{name}-frames.webp"}, {
+            # the sprite holds frame i at ((i % sprite_cols) * frame_width, (i // sprite_cols) * frame_height)
+            "sprite_cols": per_row, "gap": GAP,
             # frames: the shown timesteps (every frame_stride-th and the last) plus the final image;
             # timesteps: how many the sampler took, so the page can say "every 8th of 300 timesteps"
             "frames": len(images), "timesteps": len(self.all_times()), "frame_stride": self.frame_stride(),
@@ -154,6 +157,27 @@ class TrajectoryPanel:
             "tile": [int(th), int(tw)], "cols": len(self.items), "rows": 2,
             "row_labels": ["x_t", "x0 estimate"], "col_labels": self.col_labels, "fps": self.fps, "note": self.note,
         }
+
+
+WEBP_MAX = 16383   # the largest width or height a WebP image may have
+
+
+def sprite_sheet(frames: list[Image.Image]) -> tuple[Image.Image, int]:
+    """Equal-size frames in reading order, as many per row as a WebP may be wide -> (sheet, per_row)."""
+    w, h = frames[0].size
+    per_row = max(1, min(len(frames), WEBP_MAX // w))
+    n_rows = -(-len(frames) // per_row)
+    sheet = Image.new(frames[0].mode, (w * per_row, h * n_rows), 0)
+    for i, im in enumerate(frames):
+        sheet.paste(im, ((i % per_row) * w, (i // per_row) * h))
+    return sheet, per_row
+
+
+def save_sprite(sheet: Image.Image, path: Path) -> None:
+    """Lossless WebP (alpha kept: the grid gaps are transparent). On the page's 14 trajectory sheets
+    it is 22 % smaller than optimised PNG (4.0 -> 3.1 MB); method 4 / quality 50 took 0.15 s for an
+    11849 x 57 sheet, method 6 / quality 100 4.6 s for 0.5 % less."""
+    sheet.convert("RGBA").save(path, format="WEBP", lossless=True, quality=50, method=4)
 
 
 def save_animation(frames: list[Image.Image], path: Path, fps: int) -> None:

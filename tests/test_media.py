@@ -1,4 +1,5 @@
 """How trajectories become frames: evenly strided, the last timestep and the final image always shown."""
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -26,8 +27,32 @@ def test_saved_sprite_holds_every_frame_and_the_final_image(tmp_path):
     files, meta = panel(300).save_to(tmp_path, "t")
     sprite = Image.open(tmp_path / files["sprite"])
     assert meta["frames"] == 39 + 1 and meta["timesteps"] == 300 and meta["frame_stride"] == 8
+    assert sprite.format == "WEBP" and meta["sprite_cols"] == meta["frames"]
     assert sprite.size == (meta["frame_width"] * meta["frames"], meta["frame_height"])
     assert meta["labels"][0] == "t = 299" and meta["labels"][-2] == "t = 0" and meta["labels"][-1].startswith("final")
+
+
+def test_a_wide_sprite_wraps_into_rows_and_keeps_every_frame_exactly(tmp_path):
+    """WebP is at most 16383 px wide: 40 frames of 10 tiles of 64 px (650 px) need two rows. Lossless:
+    each frame is read back pixel for pixel where the viewer looks for it."""
+    g = torch.Generator().manual_seed(0)
+    ts = list(range(299, -1, -1))
+    xs = [torch.rand(3, 64, 64, generator=g) for _ in ts]
+    p = media.TrajectoryPanel([(ts, xs, xs)] * 10, [torch.rand(3, 64, 64, generator=g)] * 10)
+    files, meta = p.save_to(tmp_path, "wide")
+    sprite = Image.open(tmp_path / files["sprite"]).convert("RGBA")
+    fw, fh, per_row = meta["frame_width"], meta["frame_height"], meta["sprite_cols"]
+    assert sprite.width <= media.WEBP_MAX and per_row == media.WEBP_MAX // fw < meta["frames"]
+    assert sprite.height == fh * -(-meta["frames"] // per_row)
+    frames, _ = p.frames()
+
+    def visible(im):   # RGBA as an array, colour zeroed where transparent (WebP need not keep it)
+        a = np.asarray(im.convert("RGBA")).copy()
+        a[a[..., 3] == 0] = 0
+        return a
+    for i in (0, per_row - 1, per_row, meta["frames"] - 1):
+        x, y = (i % per_row) * fw, (i // per_row) * fh
+        assert np.array_equal(visible(sprite.crop((x, y, x + fw, y + fh))), visible(frames[i])), i
 
 
 def test_grid_gaps_are_transparent_so_they_take_the_page_colour(tmp_path):
@@ -36,6 +61,13 @@ def test_grid_gaps_are_transparent_so_they_take_the_page_colour(tmp_path):
     im = Image.open(tmp_path / "g.png")
     assert im.mode == "LA" and im.size == (3 * 4 + 2, 2 * 4 + 1)
     assert im.getpixel((4, 0))[1] == 0 and im.getpixel((0, 0)) == (128, 255)
+
+
+def test_grids_record_their_gap_and_the_column_their_tiles_fade_to(tmp_path):
+    _, meta = media.Grid([[torch.zeros(1, 4, 4)] * 3], fade_to_col=2).save_to(tmp_path, "g")
+    assert meta["gap"] == media.GAP and meta["fade_col"] == 2
+    _, meta = media.Grid([[torch.zeros(1, 4, 4)] * 3]).save_to(tmp_path, "h")
+    assert "fade_col" not in meta and "row_hover" not in meta
 
 
 def test_plots_are_drawn_for_the_light_and_the_dark_page(tmp_path):

@@ -189,7 +189,9 @@ def sdedit_figures(p: SDEditParams, ctx) -> dict:
     readings = NOT_MEASURED if b.reader is None else {
         "columns": ["image", "read as"] + [f"i_start = {i}" for i in p.i_starts], "rows": table}
     return {
-        "grid": media.Grid(rows, [image_label(b, r) for r in p.images], col_labels, note=note),
+        # hovering an edit cross-fades it to its original (the last column)
+        "grid": media.Grid(rows, [image_label(b, r) for r in p.images], col_labels, note=note,
+                           fade_to_col=len(p.i_starts)),
         "compare": media.Comparison(originals, picked, "original", f"SDEdit, i_start = {p.compare_i_start}",
                                     [image_label(b, r) for r in p.images], note=note),
         "trajectory": panel(trajs, finals, b, [f"i_start = {i}" for i in p.i_starts],

@@ -26,7 +26,6 @@ class Params:
         return list(self.prompts)
 
 
-
 def inference_timesteps(T: int, n: int) -> list[int]:
     """n evenly spaced steps, as diffusers' "leading" spacing: [T - T/n, ..., T/n, 0] (n <= T)."""
     n = min(n, T)
@@ -44,9 +43,8 @@ def run(p: Params, ctx) -> dict:
             row += show(b, y)
             up = b.upsample(y, prompt, ctx.generator())
             up_row.append(b.to_image(up[0]) if up is not None else media.upscale(show(b, y)[0], 4 * y.shape[-1]))
-            if n == max(p.steps):
-                trajs.append((tr, 0))
-                finals.append(y[0])
+            trajs.append((tr, 0))    # every step count, side by side: one slider drives them all
+            finals.append(y[0])
         rows.append(row)
         ups.append(up_row)
     labels = [caption(b, q) for q in p.prompts]
@@ -57,5 +55,8 @@ def run(p: Params, ctx) -> dict:
     return {
         "samples": media.Grid(rows, labels, cols, note=note),
         "upsampled": media.Grid(ups, labels, cols, note=f"{up_note} {note}"),
-        "trajectory": panel(trajs, finals, b, labels, note=f"{max(p.steps)} steps. {note}"),
+        # columns prompt by prompt, each at every step count; a shorter chain holds its latest frame
+        # until its next timestep comes (the union of all the chains' timesteps is the slider)
+        "trajectory": panel(trajs, finals, b, [f"{label}, {n} steps" for label in labels for n in p.steps],
+                            note=f"{' and '.join(map(str, p.steps))} steps from the same noise. {note}"),
     }

@@ -6,6 +6,7 @@
 
   function trajectory(box) {
     const n = +box.dataset.frames, fw = +box.dataset.frameWidth, fh = +box.dataset.frameHeight;
+    const perRow = +box.dataset.spriteCols || n;   // frames per row of the sprite sheet
     const labels = JSON.parse(box.dataset.labels), fps = +box.dataset.fps || 8;
     const sprite = new Image();
     const canvas = document.createElement("canvas");
@@ -33,7 +34,7 @@
       if (!sprite.src || !sprite.complete || !sprite.naturalWidth) return;   // not fetched or not loaded yet
       ctx.imageSmoothingEnabled = false;
       ctx.clearRect(0, 0, fw, fh);
-      ctx.drawImage(sprite, i * fw, 0, fw, fh, 0, 0, fw, fh);
+      ctx.drawImage(sprite, (i % perRow) * fw, Math.floor(i / perRow) * fh, fw, fh, 0, 0, fw, fh);
     }
     function stop() { clearInterval(timer); timer = null; play.textContent = "▶ play"; }
     play.addEventListener("click", function () {
@@ -117,48 +118,63 @@
     dialog.addEventListener("click", function (e) { if (e.target === dialog) dialog.close(); });
   }
 
-  // Illusions seen as illusions: in a grid whose rows carry a hover transform (meta.row_hover: an
-  // anagram's view, a hybrid's "from afar" shrink), each tile of such a row gets an overlay that shows
-  // the same pixels (a crop of the grid image as its background) and takes the transform on hover,
-  // keyboard focus or a tap. Without scripts the grid's second row of each pair shows the other reading.
+  // Illusions seen as illusions, edits beside their source. Two kinds of grid carry tile overlays:
+  // * rows with a hover transform (meta.row_hover: an anagram's view, a hybrid's "from afar" shrink):
+  //   each tile's overlay shows the same pixels and takes the transform on hover, focus or a tap;
+  // * a fade column (meta.fade_col: SDEdit's original): every other tile's overlay shows its row's
+  //   tile of that column, faded in on hover, focus or a tap.
+  // An overlay is a crop of the grid image (its background). Without scripts the grid itself shows
+  // both readings (anagrams and hybrids in paired rows, SDEdit's original in the last column).
   function hoverTiles(box) {
     const img = box.querySelector("img");
     const spec = JSON.parse(box.dataset.rowHover), tile = JSON.parse(box.dataset.tile);
-    const labels = JSON.parse(box.dataset.rowLabels), cols = +box.dataset.cols;
-    const W = +img.getAttribute("width"), H = +img.getAttribute("height"), th = tile[0], tw = tile[1], gap = 1;
+    const rowLabels = JSON.parse(box.dataset.rowLabels), colLabels = JSON.parse(box.dataset.colLabels);
+    const rows = +box.dataset.rows, cols = +box.dataset.cols, gap = +box.dataset.gap;
+    const fade = box.dataset.fadeCol === "" ? -1 : +box.dataset.fadeCol;
+    const W = +img.getAttribute("width"), H = +img.getAttribute("height"), th = tile[0], tw = tile[1];
     const layer = document.createElement("div");
     layer.className = "tile-layer";
-    spec.forEach(function (transform, r) {
-      if (!transform) return;
+    const at = function (r, c) { return [c * (tw + gap), r * (th + gap)]; };
+    const pos = function (xy) {
+      return (W > tw ? 100 * xy[0] / (W - tw) : 0) + "% " + (H > th ? 100 * xy[1] / (H - th) : 0) + "%";
+    };
+    function overlay(r, c, transform) {
+      const xy = at(r, c);
+      const t = document.createElement("span");
+      const fades = !transform;
+      t.className = "hover-tile" + (img.classList.contains("pixelated") ? " pixelated" : "")
+        + (fades ? " fades" : /scale\(/.test(transform) ? " shrinks" : "");
+      t.tabIndex = 0;
+      t.setAttribute("role", "img");
+      t.setAttribute("aria-label", fades
+        ? (rowLabels[r] || "") + ", " + (colLabels[c] || "") + ": hover, focus or tap to fade to the " + (colLabels[fade] || "source")
+        : (rowLabels[r] || "") + ", candidate " + (c + 1) + ": hover, focus or tap to see the other reading");
+      t.style.left = (100 * xy[0] / W) + "%";
+      t.style.top = (100 * xy[1] / H) + "%";
+      t.style.width = (100 * tw / W) + "%";
+      t.style.height = (100 * th / H) + "%";
+      // the picture is the tile's ::after (it moves or fades); the tile itself stays put and, while a
+      // transform is active, covers the grid's own copy, so a shrinking hybrid does not show it
+      t.style.setProperty("--img", "url(" + JSON.stringify(img.currentSrc || img.src) + ")");
+      t.style.setProperty("--size", (100 * W / tw) + "% " + (100 * H / th) + "%");
+      t.style.setProperty("--pos", pos(fades ? at(r, fade) : xy));
+      if (transform) t.style.setProperty("--hover", transform);
+      t.addEventListener("click", function (e) { e.stopPropagation(); t.classList.toggle("turned"); });
+      layer.append(t);
+    }
+    for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
-        const x = c * (tw + gap), y = r * (th + gap);
-        const t = document.createElement("span");
-        t.className = "hover-tile" + (img.classList.contains("pixelated") ? " pixelated" : "")
-          + (/scale\(/.test(transform) ? " shrinks" : "");
-        t.tabIndex = 0;
-        t.setAttribute("role", "img");
-        t.setAttribute("aria-label", (labels[r] || "") + ", candidate " + (c + 1) + ": hover, focus or tap to see the other reading");
-        t.style.left = (100 * x / W) + "%";
-        t.style.top = (100 * y / H) + "%";
-        t.style.width = (100 * tw / W) + "%";
-        t.style.height = (100 * th / H) + "%";
-        // the picture is the tile's ::after (it moves); the tile itself stays put and, while active,
-        // covers the grid's own copy of the tile, so a shrinking hybrid does not show it underneath
-        t.style.setProperty("--img", "url(" + JSON.stringify(img.currentSrc || img.src) + ")");
-        t.style.setProperty("--size", (100 * W / tw) + "% " + (100 * H / th) + "%");
-        t.style.setProperty("--pos", (W > tw ? 100 * x / (W - tw) : 0) + "% " + (H > th ? 100 * y / (H - th) : 0) + "%");
-        t.style.setProperty("--hover", transform);
-        t.addEventListener("click", function (e) { e.stopPropagation(); t.classList.toggle("turned"); });
-        layer.append(t);
+        if (spec[r]) overlay(r, c, spec[r]);
+        else if (fade >= 0 && c !== fade) overlay(r, c, "");
       }
-    });
+    }
     box.append(layer);
   }
   function whenLoaded(img, f) {
     if (img.complete && img.naturalWidth) f(); else img.addEventListener("load", f, { once: true });
   }
 
-  document.querySelectorAll("[data-row-hover]").forEach(function (box) {
+  document.querySelectorAll("[data-tiles]").forEach(function (box) {
     whenLoaded(box.querySelector("img"), function () { hoverTiles(box); });
   });
   document.querySelectorAll("[data-trajectory]").forEach(trajectory);

@@ -246,8 +246,9 @@ def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width
                                     has_touch=width < 500)
     grids = page.locator("[data-row-hover]")
     assert grids.count() == 2
-    for i, (want, rows) in enumerate(((("matrix(-1, 0, 0, -1, 0, 0)", "matrix(1, 0, 0, -1, 0, 0)")), 3),
-                                      ((("matrix(0.25, 0, 0, 0.25, 0, 0)",), 3)))):
+    cases = ((("matrix(-1, 0, 0, -1, 0, 0)", "matrix(1, 0, 0, -1, 0, 0)"), 3),   # anagrams: half turn or flip
+             (("matrix(0.25, 0, 0, 0.25, 0, 0)",), 3))                                # hybrids: shrink to 1/4
+    for i, (want, rows) in enumerate(cases):
         grid = grids.nth(i)
         grid.scroll_into_view_if_needed()
         page.wait_for_function("b => b.querySelector('.hover-tile')", arg=grid.element_handle())
