@@ -130,8 +130,10 @@ class TrajectoryPanel:
         for t in self.frame_times():
             top, bottom = [], []
             for ts, xs, x0s in self.items:
-                k = next((i for i, s in enumerate(ts) if s <= t), len(ts) - 1)
-                k = 0 if t > ts[0] else k
+                # the latest state this chain has reached at time t: its last timestep s >= t (a chain
+                # with fewer steps holds a frame until its next step; one that starts later shows its
+                # first frame until then)
+                k = max((i for i, s in enumerate(ts) if s >= t), default=0)
                 top.append(xs[k])
                 bottom.append(x0s[k])
             images.append(tile([top, bottom]))

@@ -88,7 +88,7 @@ def test_plots_are_drawn_for_the_light_and_the_dark_page(tmp_path):
 
 def test_a_shorter_chain_holds_its_frame_until_its_next_timestep():
     """Section 1 shows 20 and 100 steps side by side: the 20-step chain (every 5th of the 100-step
-    chain's timesteps) holds each frame while the other takes five steps."""
+    chain's timesteps) holds each state until its next step; an item starting later shows its first."""
     long_ts = list(range(99, -1, -1))
     short_ts = long_ts[4::5]                                # 95, 90, ..., 0
     value = {t: torch.full((1, 2, 2), t / 100) for t in long_ts}
@@ -96,9 +96,9 @@ def test_a_shorter_chain_holds_its_frame_until_its_next_timestep():
                                (short_ts, [value[t] for t in short_ts], [value[t] for t in short_ts])],
                               [torch.zeros(1, 2, 2)] * 2)
     frames, labels = p.frames()
-    shown = {lab: (np.asarray(im)[0, 0, 0], np.asarray(im)[0, 3, 0]) for im, lab in zip(frames, labels)}
-    # t = 93: the long chain shows 93, the short one still its 95 (the noisiest it has not passed)
+    shown = {lab: (int(np.asarray(im)[0, 0, 0]), int(np.asarray(im)[0, 3, 0])) for im, lab in zip(frames, labels)}
+    assert len(p.frame_times()) == 34
     for t in p.frame_times():
-        want_short = max(t, 0) if t in short_ts else min(s for s in short_ts if s > t) if t > 0 else 0
-        want_short = short_ts[0] if t > short_ts[0] else want_short
-        assert shown[f"t = {t}"] == (round(t / 100 * 255), round(want_short / 100 * 255)), t
+        held = min([s for s in short_ts if s >= t], default=short_ts[0])   # its latest state at time t
+        assert shown[f"t = {t}"] == (round(t / 100 * 255), round(held / 100 * 255)), t
+    assert shown["t = 96"][1] == shown["t = 93"][1] == round(95 / 100 * 255)   # first frame, then held
