@@ -97,6 +97,41 @@ class Comparison:
 
 
 @dataclass
+class Frames:
+    """A sequence of equal-size labelled grids that one slider scrubs through (and an animation of it).
+
+    ``grids[f]`` is frame f as rows of (C, H, W) tiles in [0, 1]; ``labels[f]`` names it ("t = 250",
+    "epoch 3"); ``axis`` names what the slider moves along, for the page ("denoising step", "epoch").
+    """
+
+    grids: list[list[list[torch.Tensor]]]
+    labels: list[str]
+    row_labels: list[str] = field(default_factory=list)
+    col_labels: list[str] = field(default_factory=list)
+    note: str = ""
+    axis: str = "denoising step"
+    fps: int = 8
+
+    def images(self) -> list[Image.Image]:
+        return [tile(rows) for rows in self.grids]
+
+    def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
+        images = self.images()
+        w, h = images[0].size
+        sprite, per_row = sprite_sheet(images)
+        save_sprite(sprite, folder / f"{name}-frames.webp")
+        save_animation(images, folder / f"{name}.webp", self.fps)
+        th, tw = self.grids[0][0][0].shape[-2:]
+        return {"main": f"{name}.webp", "sprite": f"{name}-frames.webp"}, {
+            # the sprite holds frame i at ((i % sprite_cols) * frame_width, (i // sprite_cols) * frame_height)
+            "frames": len(images), "sprite_cols": per_row, "frame_width": w, "frame_height": h,
+            "labels": self.labels, "axis": self.axis, "gap": GAP,
+            "tile": [int(th), int(tw)], "cols": max(len(r) for r in self.grids[0]), "rows": len(self.grids[0]),
+            "row_labels": self.row_labels, "col_labels": self.col_labels, "fps": self.fps, "note": self.note,
+        }
+
+
+@dataclass
 class TrajectoryPanel:
     """Several denoising trajectories shown in lockstep: one slider drives them all.
 
@@ -125,8 +160,8 @@ class TrajectoryPanel:
         ts, k = self.all_times(), self.frame_stride()
         return ts[::k] + ([ts[-1]] if (len(ts) - 1) % k else [])
 
-    def frames(self) -> tuple[list[Image.Image], list[str]]:
-        images, labels = [], []
+    def as_frames(self) -> Frames:
+        grids, labels = [], []
         for t in self.frame_times():
             top, bottom = [], []
             for ts, xs, x0s in self.items:
@@ -136,29 +171,20 @@ class TrajectoryPanel:
                 k = max((i for i, s in enumerate(ts) if s >= t), default=0)
                 top.append(xs[k])
                 bottom.append(x0s[k])
-            images.append(tile([top, bottom]))
+            grids.append([top, bottom])
             labels.append(f"t = {t}")
-        images.append(tile([list(self.finals), list(self.finals)]))
+        grids.append([list(self.finals), list(self.finals)])
         labels.append("final (clean image)")
-        return images, labels
+        return Frames(grids, labels, ["x_t", "x0 estimate"], self.col_labels, self.note, fps=self.fps)
+
+    def frames(self) -> tuple[list[Image.Image], list[str]]:
+        f = self.as_frames()
+        return f.images(), f.labels
 
     def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
-        images, labels = self.frames()
-        w, h = images[0].size
-        sprite, per_row = sprite_sheet(images)
-        save_sprite(sprite, folder / f"{name}-frames.webp")
-        save_animation(images, folder / f"{name}.webp", self.fps)
-        th, tw = self.items[0][1][0].shape[-2:]
-        return {"main": f"{name}.webp", "sprite": f"{name}-frames.webp"}, {
-            # the sprite holds frame i at ((i % sprite_cols) * frame_width, (i // sprite_cols) * frame_height)
-            "sprite_cols": per_row, "gap": GAP,
-            # frames: the shown timesteps (every frame_stride-th and the last) plus the final image;
-            # timesteps: how many the sampler took, so the page can say "every 8th of 300 timesteps"
-            "frames": len(images), "timesteps": len(self.all_times()), "frame_stride": self.frame_stride(),
-            "frame_width": w, "frame_height": h, "labels": labels,
-            "tile": [int(th), int(tw)], "cols": len(self.items), "rows": 2,
-            "row_labels": ["x_t", "x0 estimate"], "col_labels": self.col_labels, "fps": self.fps, "note": self.note,
-        }
+        files, meta = self.as_frames().save_to(folder, name)
+        # timesteps: how many the sampler took, so the page can say "every 8th of 300 timesteps"
+        return files, {**meta, "timesteps": len(self.all_times()), "frame_stride": self.frame_stride()}
 
 
 WEBP_MAX = 16383   # the largest width or height a WebP image may have

@@ -21,7 +21,7 @@
     play.type = "button"; play.textContent = "▶ play";
     const range = document.createElement("input");
     range.type = "range"; range.min = 0; range.max = n - 1; range.step = 1; range.value = 0;
-    range.setAttribute("aria-label", "denoising step (arrow keys move one step)");
+    range.setAttribute("aria-label", (box.dataset.axis || "frame") + " (arrow keys move one step)");
     const out = document.createElement("output");
     controls.append(play, range, out);
     let timer = null;
