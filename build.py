@@ -2,7 +2,7 @@
 """Build the 'Fun with Diffusion Models' site. See `python build.py --help` and README.md."""
 import sys
 
-from generator.cli import main
+from generator.engine.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,8 +12,8 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True, scope="session")
 def one_thread_builds():
-    """Builds run in-process keep the suite's one thread (tests/test_threads.py checks the choice)."""
-    from generator import threads
+    """Builds run in-process keep the suite's one thread (tests/engine/test_threads.py checks the choice)."""
+    from generator.engine import threads
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(threads, "apply", lambda requested: (1, "tests: one thread"))
@@ -27,8 +27,8 @@ def gen():
 
 @pytest.fixture(scope="session")
 def golden(tmp_path_factory):
-    """One real build of the tiny report (tests/test_build.py's page), shared by every module; tests copy it."""
-    from .test_build import build, write_page
+    """One real build of the tiny report (tests/engine/test_build.py's page), shared by every module; tests copy it."""
+    from .engine.test_build import build, write_page
 
     proj = tmp_path_factory.mktemp("golden")
     write_page(proj / "content")

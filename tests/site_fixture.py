@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli
+from generator.engine import cli
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from generator import cache
+from generator.engine import cache
 
 BENCH = sorted((cache.ROOT / "bench").glob("*.py"))
 

@@ -1,6 +1,6 @@
 """Section 15 and Part A's readings, built end to end on tiny models.
 
-The readings of anagrams, hybrids and SDEdit reuse the tiny report's cache (tests/test_build.py);
+The readings of anagrams, hybrids and SDEdit reuse the tiny report's cache (tests/engine/test_build.py);
 the DDPM-against-flow comparison also needs section 14's results, so it is marked slow.
 """
 import re
@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from .test_build import TINY_SCRATCH, build
+from .engine.test_build import TINY_SCRATCH, build
 
 READINGS = {
     "anagrams": {"candidates": 3, "shown": 2},

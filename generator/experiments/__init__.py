@@ -1,1 +1,1 @@
-"""One module per experiment; see ``generator/registry.py`` for the contract."""
+"""One module per experiment; see ``generator/engine/registry.py`` for the contract."""

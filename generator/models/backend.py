@@ -58,7 +58,7 @@ class BackendChoice:
     name: str                     # as Backend.name
     label: str                    # short name for the page's build line
     identity: str                 # enters the cache key of every Part A result (weights, dtype); the code
-                                  # enters through generator/key_scope.py
+                                  # enters through generator/engine/key_scope.py
     upstream: tuple[str, ...]     # experiments the backend is built from
     reason: str                   # why this backend: printed, and shown on the page
     dtype: str                    # the model's compute dtype, also in provenance

@@ -174,6 +174,16 @@
     if (img.complete && img.naturalWidth) f(); else img.addEventListener("load", f, { once: true });
   }
 
+  // An equation wider than a phone's screen scrolls sideways; only then it joins the tab order, so a
+  // keyboard can scroll it too (the others stay out of the way).
+  function scrollableMaths() {
+    document.querySelectorAll('math[display="block"]').forEach(function (m) {
+      if (m.scrollWidth > m.clientWidth + 1) m.tabIndex = 0; else m.removeAttribute("tabindex");
+    });
+  }
+  scrollableMaths();
+  window.addEventListener("resize", scrollableMaths);
+
   document.querySelectorAll("[data-tiles]").forEach(function (box) {
     whenLoaded(box.querySelector("img"), function () { hoverTiles(box); });
   });

@@ -244,7 +244,7 @@ def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width
     shrink; each overlay tile covers exactly its tile of the grid image."""
     ctx, page, errors = open_report(browser, server, viewport={"width": width, "height": 900}, reduced_motion="reduce",
                                     has_touch=width < 500)
-    grids = page.locator("[data-row-hover]")
+    grids = page.locator("[data-row-hover]:not([data-row-hover='[]'])")
     assert grids.count() == 2
     cases = ((("matrix(-1, 0, 0, -1, 0, 0)", "matrix(1, 0, 0, -1, 0, 0)"), 3),   # anagrams: half turn or flip
              (("matrix(0.25, 0, 0, 0.25, 0, 0)",), 3))                                # hybrids: shrink to 1/4
@@ -271,4 +271,48 @@ def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width
         page.keyboard.press("Tab")              # the keyboard reaches the next tile
         assert tiles.nth(1).evaluate("t => getComputedStyle(t, '::after').transform") in want
     assert errors == []
+    ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_sdedit_edits_fade_to_their_original_on_hover_focus_and_tap(browser, server, width):  # noqa: F811
+    """Each SDEdit grid (sections 7, 8 and 10) lays an overlay on every edit that holds its row's
+    original (the last column), invisible at rest and shown on hover, tap or keyboard focus."""
+    ctx, page, errors = open_report(browser, server, viewport={"width": width, "height": 900}, reduced_motion="reduce",
+                                    has_touch=width < 500)
+    grids = page.locator("[data-fade-col]:not([data-fade-col=''])")
+    assert grids.count() == 3
+    for i in range(3):
+        grid = grids.nth(i)
+        grid.scroll_into_view_if_needed()
+        page.wait_for_function("b => b.querySelector('.hover-tile')", arg=grid.element_handle())
+        rows, cols = int(grid.get_attribute("data-rows")), int(grid.get_attribute("data-cols"))
+        assert int(grid.get_attribute("data-fade-col")) == cols - 1
+        tiles = grid.locator(".hover-tile.fades")
+        assert tiles.count() == rows * (cols - 1)
+        first = tiles.first
+        # the overlay shows the original: the last column of the grid image (background at 100 % across)
+        assert first.evaluate("t => getComputedStyle(t, '::after').backgroundPositionX") == "100%"
+        assert first.evaluate("t => getComputedStyle(t, '::after').opacity") == "0"
+        if width < 500:
+            first.tap()
+        else:
+            first.hover()
+        assert first.evaluate("t => getComputedStyle(t, '::after').opacity") == "1"
+        page.mouse.move(0, 0)
+        if width < 500:
+            first.tap()
+        assert first.evaluate("t => getComputedStyle(t, '::after').opacity") == "0"
+        first.focus()
+        page.keyboard.press("Tab")
+        assert tiles.nth(1).evaluate("t => getComputedStyle(t, '::after').opacity") == "1"
+    assert errors == []
+    ctx.close()
+
+
+def test_sampling_trajectory_shows_both_step_counts_in_lockstep(browser, server):  # noqa: F811
+    ctx, page, _ = open_report(browser, server)
+    fig = page.locator("figure.fig-trajectory", has_text="20 and 100 steps")
+    labels = fig.locator(".col-labels span").all_inner_texts()
+    assert len(labels) == 6 and all(t.endswith(("20 steps", "100 steps")) for t in labels), labels
     ctx.close()

@@ -5,7 +5,13 @@ from diffusers import DDPMScheduler
 
 from generator.diffusion.forward import predict_start_from_noise, q_sample
 from generator.diffusion.sampling import Prediction, denoise, step_std, strided_mean, threshold_x0
-from generator.diffusion.schedule import abar_at, alphas_cumprod, cosine_betas, linear_betas, strided_timesteps
+from generator.diffusion.schedule import (
+    abar_at,
+    alphas_cumprod,
+    cosine_betas,
+    linear_betas,
+    strided_timesteps,
+)
 from generator.models.deepfloyd import DeepFloydBackend
 
 from .tiny_if import EMBED_DIM, tiny_pipeline, tiny_scheduler

@@ -7,7 +7,13 @@ from diffusers import DDIMScheduler, FlowMatchEulerDiscreteScheduler
 
 from generator.diffusion.ddim import ddim_sample, ddim_step, trailing_timesteps
 from generator.diffusion.flow import flow_loss, interpolate
-from generator.diffusion.flow_sampling import ddpm_prediction, ddpm_to_flow, euler_step, evaluations, sample_ode
+from generator.diffusion.flow_sampling import (
+    ddpm_prediction,
+    ddpm_to_flow,
+    euler_step,
+    evaluations,
+    sample_ode,
+)
 from generator.diffusion.sampling import Prediction
 from generator.diffusion.schedule import alphas_cumprod, cosine_betas
 

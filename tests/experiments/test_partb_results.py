@@ -7,8 +7,8 @@ import json
 import pytest
 from PIL import Image
 
-from generator import registry
-from tests.test_build import build
+from generator.engine import registry
+from tests.engine.test_build import build
 from tests.test_section15_build import page
 
 TINY = {

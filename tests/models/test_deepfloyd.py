@@ -40,10 +40,10 @@ def test_missing_weights_offline_is_one_line_with_a_fix(monkeypatch, tmp_path):
 
 
 def test_gated_repo_error_says_how_to_get_access(monkeypatch):
+    from unittest.mock import Mock
+
     from diffusers import IFPipeline
     from huggingface_hub.errors import GatedRepoError
-
-    from unittest.mock import Mock
 
     response = Mock(status_code=403, headers={}, request=Mock(url="https://huggingface.co/api/models/x"))
 
@@ -82,7 +82,7 @@ def test_download_takes_only_the_used_parts_in_fp16(monkeypatch, tmp_path):
 @pytest.mark.parametrize("device, message", [("banana", "unknown device"), ("cuda:x", "unknown device"),
                                              ("cuda", "no CUDA GPU")])
 def test_device_is_checked_once_before_anything_runs(device, message):
-    from generator.cli import check_device
+    from generator.engine.cli import check_device
 
     if device == "cuda" and torch.cuda.is_available():
         pytest.skip("this machine has a GPU")

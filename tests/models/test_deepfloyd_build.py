@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, cli, registry
+from generator.engine import cache, cli, registry
 
 from ..fixtures import tiny_deepfloyd
 
@@ -110,7 +110,7 @@ def test_every_used_prompt_was_embedded_once_then_stage_one_ran_without_t5(df_bu
     proj, calls = df_build
     used = {""}
     experiments = registry.discover()
-    from generator import content, params
+    from generator.engine import content, params
 
     overrides, _ = content.merged_overrides(content.gather(ROOT / "content", ROOT))
     for name in PART_A:
@@ -129,7 +129,7 @@ def test_a_second_build_is_all_cache_hits_and_frozen_renders(df_build, standin, 
     proj, _ = df_build
     capsys.readouterr()
     assert cli.main(_args(proj, standin)) == 0
-    assert "nothing changed" in capsys.readouterr().out  # the no-op stamp (generator/build_stamp.py)
+    assert "nothing changed" in capsys.readouterr().out  # the no-op stamp (generator/engine/build_stamp.py)
     (proj / "cache" / ".work" / "last-build.json").unlink()
     assert cli.main(_args(proj, standin)) == 0
     out = capsys.readouterr().out

@@ -3,7 +3,12 @@ import torch
 import torch.nn.functional as F
 
 from generator.diffusion.ddpm import drop_labels, time_input
-from generator.models.unet import ClassConditionalUNet, TimeConditionalUNet, UnconditionalUNet, parameter_count
+from generator.models.unet import (
+    ClassConditionalUNet,
+    TimeConditionalUNet,
+    UnconditionalUNet,
+    parameter_count,
+)
 
 
 def test_shapes_and_widths():

@@ -9,7 +9,7 @@ from urllib.parse import urldefrag
 
 import pytest
 
-from .site_fixture import site  # noqa: F401  (fixture)
+from ..site_fixture import site  # noqa: F401  (fixture)
 
 
 class Outline(HTMLParser):

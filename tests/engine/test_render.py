@@ -1,5 +1,5 @@
 """How metrics values read on the page."""
-from generator.render import metric_text
+from generator.engine.render import metric_text
 
 
 def test_metric_text_formats_numbers_and_summarises_series():
@@ -15,7 +15,7 @@ def test_metric_text_formats_numbers_and_summarises_series():
 def render(text: str, draw=lambda i: f'<figure class="fig" id="fig-{i + 1}">F{i}</figure>') -> str:
     import markdown
 
-    from generator.render import Figures, Maths
+    from generator.engine.render import Figures, Maths
 
     return markdown.markdown(text, extensions=["md_in_html", "attr_list", Maths(), Figures(draw)],
                              output_format="html")

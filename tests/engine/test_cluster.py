@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache
+from generator.engine import cache
 
 from .test_build import TINY_SCRATCH
 
@@ -175,7 +175,7 @@ def test_two_concurrent_builds_into_one_cache(golden, local_build, tmp_path, kin
                               env={**os.environ, "OMP_NUM_THREADS": "1"}) for i in range(2)]
     outs = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
-    from generator.object_store import open_store
+    from generator.engine.object_store import open_store
 
     store = open_store(spec)
     for name, (params, _) in part.items():      # one complete entry per key, equal to the local executor's
@@ -223,7 +223,7 @@ def test_s3_cache_on_a_real_s3_server(golden, local_build, tmp_path):
             r = cli(proj, cache_arg=url)
             assert r.returncode == 0, r.stderr[-3000:]
             assert re.search(r"cfg_sampling\s+computed", r.stdout)
-            from generator.object_store import ObjectStore
+            from generator.engine.object_store import ObjectStore
 
             store = ObjectStore(url, tmp_path / "mirror")
             for name, (params, _) in part.items():

@@ -21,7 +21,7 @@ import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
 
-from .errors import BuildError
+from ..errors import BuildError
 
 ARTIFACT_KINDS = {"image", "trajectory", "plot", "table", "metrics", "checkpoint", "comparison"}
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BuildError
+from ..errors import BuildError
 
 FIGURE = re.compile(r"^\s*!\[(?P<caption>[^\]]*)\]\(exp:(?P<exp>[\w-]+)/(?P<artifact>[\w.-]+)\)\s*$")
 ANY_REF = re.compile(r"\(exp:[^)]*\)")

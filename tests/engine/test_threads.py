@@ -1,5 +1,5 @@
 """The thread count: idle cores at start-up, at least one, or what --threads says."""
-from generator import threads
+from generator.engine import threads
 
 
 def test_auto_takes_the_idle_cores(monkeypatch):

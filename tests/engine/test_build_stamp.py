@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache
+from generator.engine import cache
 
 from .test_build import build
 
-NOOP = ("import sys, time; t0 = time.perf_counter(); from generator import cli; "
+NOOP = ("import sys, time; t0 = time.perf_counter(); from generator.engine import cli; "
         "code = cli.main(sys.argv[1:]); print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', "
         "round(time.perf_counter() - t0, 3)); sys.exit(code)")
 
@@ -58,12 +58,12 @@ def test_any_change_takes_the_full_path(built, change, monkeypatch, tmp_path):
 
         shutil.rmtree(built / "site")
     else:  # a new code file appears (the stamp lists every file under generator/)
-        from generator import build_stamp
+        from generator.engine import build_stamp
 
         monkeypatch.setattr(build_stamp, "_files", lambda folder, real=build_stamp._files: (
             [*real(folder), tmp_path / "new.py"] if folder.name == "generator" else real(folder)))
         (tmp_path / "new.py").write_text("x = 1\n")
-        from generator import cli
+        from generator.engine import cli
 
         args = cli.parse_args(["--content", str(built / "content"), "--cache", str(built / "cache"),
                                "--site", str(built / "site")])

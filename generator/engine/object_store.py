@@ -33,8 +33,17 @@ import uuid
 from pathlib import Path
 from typing import Callable, Optional
 
-from .cache import (MANIFEST, CorruptEntry, Entry, load_if_valid, manifest_problem, newest_manifest,
-                    Store, settle_leftover, sha256_file)
+from .cache import (
+    MANIFEST,
+    CorruptEntry,
+    Entry,
+    Store,
+    load_if_valid,
+    manifest_problem,
+    newest_manifest,
+    settle_leftover,
+    sha256_file,
+)
 
 ORPHAN_AGE_S = 3600   # a writer's files without a manifest naming them are removed after this long
 
@@ -51,7 +60,7 @@ class ObjectStore:
         try:
             self.fs, self.path = url_to_fs(self.url)
         except (ImportError, ValueError) as e:   # e.g. s3:// without s3fs installed
-            from .errors import BuildError
+            from ..errors import BuildError
 
             raise BuildError(f"cannot open the cache '{url}': {e}. Fix: install the filesystem's fsspec package "
                              "(s3fs for s3://, gcsfs for gs://) or pass a folder", "--cache") from None

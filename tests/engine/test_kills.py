@@ -1,4 +1,4 @@
-"""The kill campaign (slow: `python -m pytest -m slow tests/test_kills.py`): SIGKILL a `--force` build
+"""The kill campaign (slow: `python -m pytest -m slow tests/engine/test_kills.py`): SIGKILL a `--force` build
 of the tiny report at random moments, 20 times; after each kill the next build must succeed with
 every entry intact (none corrupt, none lost) and no temporary folder left, and the site must exist."""
 import json
@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache
-
+from generator.engine import cache
 
 KILLS = 20
 
 
 def _start(proj: Path, *extra: str) -> subprocess.Popen:
-    code = "import sys; from generator import cli; sys.exit(cli.main(sys.argv[1:]))"
+    code = "import sys; from generator.engine import cli; sys.exit(cli.main(sys.argv[1:]))"
     return subprocess.Popen([sys.executable, "-c", code, "--threads", "1", "--content", str(proj / "content"),
                              "--cache", str(proj / "cache"), "--site", str(proj / "site"), *extra],
                             cwd=cache.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -8,8 +8,8 @@ import time
 import traceback
 from pathlib import Path
 
+from ..errors import BuildError
 from . import build_stamp, cache, content, registry, threads
-from .errors import BuildError
 
 # execute (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
 # so that an unchanged build answers without loading torch (generator/build_stamp.py)
@@ -110,10 +110,11 @@ def build(args: argparse.Namespace) -> int:
             print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
                   f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
             return 0
+    from ..models import select
     from . import object_store
-    from .execute import Environment, Options, execute, plan
-    from .models import select
+    from .plan import Environment, Options, plan
     from .render import Renderer
+    from .run import execute
 
     if args.frozen:
         cache.forget_digests()

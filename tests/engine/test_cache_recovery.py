@@ -4,12 +4,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-from generator import cache, render
+from generator.engine import cache, render
 
 WRITER = textwrap.dedent("""
     import os, sys
     from pathlib import Path
-    from generator import cache
+    from generator.engine import cache
 
     store = cache.Store(Path(sys.argv[1]))
 

@@ -24,9 +24,9 @@ from typing import Optional
 
 from tqdm import tqdm
 
+from ..errors import BuildError
 from . import resources
-from .errors import BuildError
-from .execute import Environment, Node, check_frozen
+from .plan import Environment, Node, check_frozen
 
 MAX_RETRIES = 3        # a task whose worker died is run again up to this many times
 TASK_THREADS = 1       # torch threads per task (and the CPUs it asks for)
@@ -38,8 +38,9 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     import torch
 
     from . import key_scope, registry
-    from .execute import Environment, Node, run_node
     from .object_store import open_store
+    from .plan import Environment, Node
+    from .run import run_node
 
     torch.set_num_threads(TASK_THREADS)
     host, name, ing = socket.gethostname(), spec["name"], spec["ingredients"]

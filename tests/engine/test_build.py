@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache, cli
+from generator.engine import cache, cli
 
 # Part A's scratch backend on tiny models: the three candidates, the classifier, the choice
 TINY_SCRATCH = {
@@ -94,8 +94,8 @@ def test_explain_gives_reasons(proj, capsys):
 
 
 def test_each_key_ingredient_changes_the_key_and_provenance_does_not(proj):
-    from generator import registry
-    from generator.execute import Environment, Options, plan
+    from generator.engine import registry
+    from generator.engine.plan import Environment, Options, plan
 
     exps = registry.discover()
     store = cache.Store(proj / "cache")
@@ -273,7 +273,7 @@ def test_cycle_in_the_upstream_graph_is_an_error(proj, capsys, monkeypatch):
     import types
     from dataclasses import dataclass
 
-    from generator import registry
+    from generator.engine import registry
 
     def fake(name, upstream):
         @dataclass
@@ -349,7 +349,7 @@ def test_a_decompression_bomb_is_refused_before_any_work(proj, capsys, tmp_path)
 def test_every_default_satisfies_its_declared_constraints():
     import typing
 
-    from generator import registry
+    from generator.engine import registry
     from generator.constraints import Check
 
     for name, exp in registry.discover().items():

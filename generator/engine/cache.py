@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .paths import ROOT
+from ..paths import ROOT
 
 MANIFEST = "manifest.json"
 

@@ -21,9 +21,9 @@ import markdown.preprocessors
 import markdown.treeprocessors
 from latex2mathml.converter import convert as latex_to_mathml
 
+from ..errors import BuildError
 from .cache import settle_leftover, swap_in
 from .content import FIGURE, Page
-from .errors import BuildError
 
 INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
 BLOCK_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)   # anywhere, as before the extension

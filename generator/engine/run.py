@@ -1,0 +1,94 @@
+"""Run: one experiment at a time in this process, each result stored with its provenance.
+
+``run_node`` is what both executors call for one planned node (the Ray executor on its workers);
+``execute`` runs the plan's missing and stale nodes upstream first.
+"""
+from __future__ import annotations
+
+import datetime
+import socket
+import subprocess
+import time
+
+import torch
+from tqdm import tqdm
+
+from .. import artifacts
+from ..context import Context
+from ..errors import BuildError
+from . import cache
+from .plan import Environment, Node, check_frozen
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=cache.ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance(device: str, seconds: float, **extra) -> dict:
+    """Where and how a result was made (never hashed); ``extra``: the Part A model's dtype."""
+    return {
+        "commit": _git("rev-parse", "HEAD") or "unknown",
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "device": device,
+        "host": socket.gethostname(),
+        "threads": torch.get_num_threads(),
+        "versions": cache.versions(),
+        "seconds": round(seconds, 2),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **extra,
+    }
+
+
+def _user_errors() -> tuple[type, ...]:
+    """What an experiment raises for a problem with the user's input, data or weights, each with its
+    fix: reported in one line. Anything else is a bug and keeps its traceback (``cli.main``)."""
+    from ..data.mnist import DataError
+    from ..models.deepfloyd import DeepFloydError
+
+    return (DataError, DeepFloydError)
+
+
+USER_ERRORS = _user_errors()
+
+
+def run_node(node: Node, upstream: dict[str, cache.Entry], env: Environment, store) -> None:
+    """Run one experiment and store its result (the local and the Ray executor both call this).
+    Sets ``node.entry``, ``seconds``, ``device``, ``host`` and ``ran``."""
+    ctx = Context(node, upstream, env, store.work_root)
+    t0 = time.perf_counter()
+    try:
+        values = node.exp.module.run(node.params, ctx)
+    except BuildError as e:   # raised by a check inside the experiment: says where and how to fix
+        raise BuildError(e.message, e.where or f"experiment {node.name}") from None
+    except USER_ERRORS as e:
+        raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
+    except Exception as e:
+        e.add_note(f"in experiment {node.name}")
+        e.bug_in = node.name  # cli.main names the experiment and keeps the traceback
+        raise
+    seconds = time.perf_counter() - t0
+    where = node.exp.source_file
+    extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
+    prov = provenance(str(ctx.device), seconds, **extra)
+    node.entry = store.write(node.name, node.key, node.ingredients, prov,
+                             lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where),
+                             replace=node.status == "forced")
+    node.seconds, node.device, node.host, node.ran = seconds, str(ctx.device), prov["host"], True
+    if ctx.work_dir.exists():
+        import shutil
+
+        shutil.rmtree(ctx.work_dir, ignore_errors=True)
+
+
+def execute(nodes: list[Node], env: Environment, store) -> None:
+    """Run every node that is not fresh, upstream first, one after another in this process."""
+    todo = [n for n in nodes if n.status != "fresh"]
+    check_frozen(todo, env.opts)
+    by_name = {n.name: n for n in nodes}
+    for node in todo:
+        tqdm.write(f"run {node.name} ({node.reason})")
+        run_node(node, {u: by_name[u].entry for u in node.upstream}, env, store)
