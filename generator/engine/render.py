@@ -121,6 +121,18 @@ def relative_root(out: PurePosixPath) -> str:
     return "../" * depth if depth else "./"
 
 
+def column_labels(labels: list[str]) -> list[str]:
+    """Column labels as the page shows them, so that they fit their columns without breaking words:
+    where every label is one shared word and a number ("sample 1" ... "sample 10") only the numbers
+    are shown (the full label is the span's title), and a parenthesis goes on a line of its own
+    ("i_start = 5" / "(t = 840)"; the page keeps newlines)."""
+    words = [lab.split(" ", 1) for lab in labels]
+    shared = (len(labels) >= 4 and all(len(w) == 2 and w[1].isdigit() for w in words)
+              and len({w[0] for w in words}) == 1)
+    shown = [w[1] for w in words] if shared else list(labels)
+    return [lab.replace(" (", "\n(") for lab in shown]
+
+
 def metric_text(value, key: str = "") -> str:
     """One value of a ``metrics`` artifact as table text: 1,996,417; 0.963; a long series
     summarised (a ``*seconds`` series as its total and median, others as first -> last)."""
@@ -158,6 +170,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(str(templates)), autoescape=jinja2.select_autoescape(["html"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters["metric_text"] = metric_text
+        self.env.filters["column_labels"] = column_labels
         self.assets: dict[str, Asset] = {}
 
     def template(self, name: str, where: str):

@@ -57,6 +57,8 @@ def run(p: Params, ctx) -> dict:
         "upsampled": media.Grid(ups, labels, cols, note=f"{up_note} {note}"),
         # columns prompt by prompt, each at every step count; a shorter chain holds its latest frame
         # until its next timestep comes (the union of all the chains' timesteps is the slider)
-        "trajectory": panel(trajs, finals, b, [f"{label}, {n} steps" for label in labels for n in p.steps],
+        # short column names on a digit model ("digit 4, 20 steps": the prompts are the row labels of the
+        # grids above), the prompt itself on DeepFloyd
+        "trajectory": panel(trajs, finals, b, [f"{b.describe(q) or q}, {n} steps" for q in p.prompts for n in p.steps],
                             note=f"{' and '.join(map(str, p.steps))} steps from the same noise. {note}"),
     }

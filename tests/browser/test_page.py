@@ -179,7 +179,8 @@ def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width, sc
 
 @pytest.mark.parametrize("width", [390, 768, 1280])
 def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
-    """Each row label's vertical centre lies inside its row of the picture, and no two labels overlap."""
+    """Each row label's vertical centre lies inside its row of the picture, no two row labels overlap,
+    and no column label's text runs into the next one."""
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
     load_all_images(page)
     bad = page.evaluate("""() => {
@@ -196,6 +197,16 @@ def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
                 if (i && r.top < spans[i - 1].getBoundingClientRect().bottom - 0.5)
                     out.push([fig.closest('figure').id, s.textContent, 'overlaps the label above']);
             });
+        }
+        // column labels: the text of each ends before the next label's box begins
+        for (const row of document.querySelectorAll('.col-labels')) {
+            const spans = [...row.querySelectorAll('span')];
+            for (let i = 1; i < spans.length; i++) {
+                const text = document.createRange();
+                text.selectNodeContents(spans[i - 1]);
+                if (text.getBoundingClientRect().right > spans[i].getBoundingClientRect().left + 0.5)
+                    out.push([row.closest('figure').id, spans[i - 1].textContent, 'runs into the next column label']);
+            }
         }
         return out;
     }""")

@@ -1,5 +1,5 @@
 """How metrics values read on the page."""
-from generator.engine.render import metric_text
+from generator.engine.render import column_labels, metric_text
 
 
 def test_metric_text_formats_numbers_and_summarises_series():
@@ -39,3 +39,12 @@ def test_figure_lines_become_figures_in_order_and_never_sit_in_a_paragraph():
     html = render(text)
     assert [html.index(f"F{i}") for i in range(3)] == sorted(html.index(f"F{i}") for i in range(3))
     assert "<p><figure" not in html and "exp:" not in html and "Text right above" in html
+
+
+def test_column_labels_fit_without_breaking_words():
+    assert column_labels([f"sample {i}" for i in range(1, 11)]) == [str(i) for i in range(1, 11)]
+    assert column_labels(["i_start = 1 (t = 960)", "original"]) == ["i_start = 1\n(t = 960)", "original"]
+    # shared word but not before a number, or too few columns: unchanged
+    assert column_labels(["digit 4, 20 steps", "digit 4, 100 steps", "digit 7, 20 steps", "digit 7, 100 steps"]) == [
+        "digit 4, 20 steps", "digit 4, 100 steps", "digit 7, 20 steps", "digit 7, 100 steps"]
+    assert column_labels(["epoch 1", "epoch 2"]) == ["epoch 1", "epoch 2"]
