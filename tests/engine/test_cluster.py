@@ -159,7 +159,10 @@ def test_a_user_error_in_a_task_is_the_local_one_line_error(golden, tmp_path):
     assert errors["local"][1] == "error: experiment forward_process: image 'digit:12': no such digit. Fix: " \
                                  "name a digit from 0 to 9"
     assert errors["ray"] == errors["local"]
-    assert not list((proj / "cache").glob("forward_process/*"))
+    # no entry for the refused parameters (the tiny report's own forward_process entry stays) and no leftovers
+    made = [json.loads(f.read_text())["ingredients"]["params"] for f in (proj / "cache").glob("forward_process/*/manifest.json")]
+    assert made and not [p for p in made if p.get("image") == "digit:12"]
+    assert not list((proj / "cache").glob("forward_process/.tmp-*"))
 
 
 @pytest.mark.parametrize("kind", ["folder", "file URL"])
