@@ -61,6 +61,60 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
         assert torch.equal(resumed.state_dict()[k], v), k
 
 
+def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_path):
+    from generator.experiments import _watched
+
+    x, y = digits(32)
+    cfg = TrainConfig(epochs=3, batch_size=8, lr=1e-3, lr_gamma=0.5, keep_epochs=(1, 3))
+    loss = lambda m, xb, yb, g: eps_loss(m, xb, ABAR, g)  # noqa: E731
+    cpu = torch.device("cpu")
+    whole = seeded_init(lambda: TimeConditionalUNet(4), 0)
+    r_whole = train(whole, loss, x, y, cfg, 0, cpu, tmp_path / "a")
+
+    probe = x[:2] + 0.1   # a look: the model's output on two fixed inputs at t = 0.5, and a global draw
+    looked_at = []
+
+    def look(m):
+        looked_at.append(m.training)
+        torch.rand(3)   # a look may use the global RNG; training must not notice
+        return [list(torch.sigmoid(m(probe, torch.full((2, 1), 0.5))))]
+
+    watched = seeded_init(lambda: TimeConditionalUNet(4), 0)
+    r_w, grids = _watched.train_watched(watched, loss, x, y, cfg, 0, cpu, tmp_path / "b", lambda it, **_: it, look)
+    assert r_w.losses == r_whole.losses and r_w.resumed_from == 0
+    for k, v in whole.state_dict().items():
+        assert torch.equal(watched.state_dict()[k], v), k
+    assert snapshot_tensors(r_w).keys() == snapshot_tensors(r_whole).keys()
+    grids = [[list(r) for r in grids[f"epoch{e}"]] for e in (1, 2, 3)]
+    assert looked_at == [False] * 3   # eval mode: a look cannot move BatchNorm statistics
+    assert not torch.equal(grids[0][0][0], grids[2][0][0])   # the model changed between looks
+    # the last look is the trained model's own output
+    assert torch.allclose(grids[2][0][0], torch.sigmoid(whole(probe, torch.full((2, 1), 0.5)))[0], atol=1e-6)
+
+    # a crash after epoch 2's checkpoint, before its look was saved: the look is taken from the checkpoint
+    crash = tmp_path / "c"
+    part = seeded_init(lambda: TimeConditionalUNet(4), 0)
+    _watched.train_watched(part, loss, x, y, TrainConfig(**{**cfg.__dict__, "epochs": 1}), 0, cpu, crash,
+                           lambda it, **_: it, look)
+    train(part, loss, x, y, cfg, 0, cpu, crash, stop_after_epoch=2)
+    resumed = seeded_init(lambda: TimeConditionalUNet(4), 7)
+    r_r, looks_r = _watched.train_watched(resumed, loss, x, y, cfg, 0, cpu, crash, lambda it, **_: it, look)
+    grids_r = [[list(r) for r in looks_r[f"epoch{e}"]] for e in (1, 2, 3)]
+    assert r_r.losses == r_whole.losses and r_r.resumed_from == 2
+    for k, v in whole.state_dict().items():
+        assert torch.equal(resumed.state_dict()[k], v), k
+    for a, b in zip(grids_r, grids):
+        assert torch.allclose(a[0][0], b[0][0], atol=1e-6)
+
+    # looks lost while the checkpoint ran ahead: refused with the folder to delete
+    (crash / _watched.PREVIEWS).unlink()
+    import pytest
+    from generator.errors import BuildError
+    with pytest.raises(BuildError, match="delete"):
+        _watched.train_watched(seeded_init(lambda: TimeConditionalUNet(4), 0), loss, x, y, cfg, 0, cpu, crash,
+                               lambda it, **_: it, look)
+
+
 def test_frechet_distance_matches_the_gaussian_formula():
     """Against the closed form for two diagonal Gaussians, and zero for identical samples."""
     import numpy as np

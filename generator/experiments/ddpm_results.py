@@ -13,6 +13,7 @@ from ..models.unet import TimeConditionalUNet
 from ..train import load_snapshot
 from ..errors import BuildError
 from . import train_class_ddpm, train_time_ddpm
+from ._epoch_figure import epoch_frames
 from ._partb import classifier, ddpm_sample, judge, load_model, loss_figure, schedule_of, time_eps_fn
 
 SECTION = 14
@@ -23,6 +24,7 @@ ARTIFACTS = {
     # samples after the trainings' two kept epochs (keep_epochs, 5 and 20 by default)
     "time_early": "image", "time_final": "image", "class_early": "image", "class_final": "image",
     "time_trajectory": "trajectory", "class_trajectory": "trajectory",
+    "time_epochs": "trajectory", "class_epochs": "trajectory",   # the trainings' looks after every epoch
     "quality": "table", "recognition": "table", "metrics": "metrics",
 }
 
@@ -84,6 +86,11 @@ def run(p: Params, ctx) -> dict:
     quality.append(["real training digits (floor)", floor, floor, round(accuracy, 3)])
     metrics["real_floor_fid"] = floor
     out |= {
+        "time_epochs": epoch_frames(te, [], [], f"After every epoch, the same two rows of samples: the "
+                                    f"same noise (seed {ctx.seed + 1}), {T} DDPM steps."),
+        "class_epochs": epoch_frames(ce, [], [str(d) for d in range(10)],
+                                     f"After every epoch, each digit twice: the same noise (seed {ctx.seed + 1}), "
+                                     f"CFG scale {cp.look_gamma}, {T} DDPM steps."),
         "time_loss": loss_figure(te, "Time-conditioned UNet: training loss"),
         "class_loss": loss_figure(ce, "Class-conditioned UNet: training loss"),
         "quality": {"columns": ["model", "FID, time-conditioned", "FID, class-conditioned",

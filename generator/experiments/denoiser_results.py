@@ -10,6 +10,7 @@ from .. import media
 from ..diffusion.ddpm import noisy_pair
 from ..models.unet import UnconditionalUNet
 from . import train_denoiser
+from ._epoch_figure import epoch_frames
 from ._partb import load_model
 
 SECTION = 13
@@ -17,7 +18,8 @@ USES_MNIST = True
 UPSTREAM = ("train_denoiser",)
 # "early"/"final": test digits denoised after the training's two kept epochs (1 and 5 by default)
 ARTIFACTS = {"noising": "image", "loss": "plot", "early": "image", "final": "image", "ood": "image",
-             "compare": "comparison", "mse_plot": "plot", "mse": "table", "log": "metrics"}
+             "compare": "comparison", "mse_plot": "plot", "mse": "table", "log": "metrics",
+             "epochs": "trajectory"}   # the training's looks after every epoch
 
 
 @dataclass
@@ -72,6 +74,9 @@ def run(p: Params, ctx) -> dict:
         "loss": media.loss_plot({"loss": log["losses"]}, "Single-step denoiser: training loss"),
         "early": figs["early"], "final": figs["final"], "ood": ood, "compare": compare,
         "mse_plot": media.Plot(fig, "test MSE against sigma"),
+        "epochs": epoch_frames(entry, ["clean", f"noisy (σ = {sigma_train})", "denoised"], [str(d) for d in range(10)],
+                               f"After every epoch, the first test digit of each class, noised once "
+                               f"(seed {ctx.seed + 1})."),
         "mse": {"columns": ["model"] + [f"σ = {s}" for s in p.sigmas], "rows": mse_rows},
         "log": {k: v for k, v in log.items() if k != "losses"} | {"iterations": len(log["losses"]),
                                                                    "final_loss": log["losses"][-1]},

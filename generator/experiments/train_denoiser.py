@@ -1,17 +1,20 @@
-"""Section 13: train the single-step denoising UNet D(z) ~ x at sigma = 0.5."""
+"""Section 13: train the single-step denoising UNet D(z) ~ x at sigma = 0.5, denoising the same test
+digits after every epoch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
 from ..constraints import TWO_EPOCHS, kept_within
-from ..diffusion.ddpm import denoiser_loss
+from ..diffusion.ddpm import denoiser_loss, noisy_pair
+from ..models.inference import for_sampling
 from ..models.unet import UnconditionalUNet, parameter_count
-from ..train import TrainConfig, seeded_init, snapshot_tensors, train, training_log
+from ..train import TrainConfig, seeded_init, snapshot_tensors, training_log
+from ._watched import train_watched
 
 SECTION = 13
 USES_MNIST = True
-ARTIFACTS = {"weights": "checkpoint", "log": "metrics"}
+ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint"}
 
 
 @dataclass
@@ -30,12 +33,23 @@ class Params:
 def run(p: Params, ctx) -> dict:
     data = ctx.mnist
     model = seeded_init(lambda: UnconditionalUNet(p.D), ctx.seed)
-    result = train(
+    # looks: the first test image of each digit 0..9, noised once (seed + 1), the same inputs after
+    # every epoch; rows clean, noisy, denoised
+    first = [int((data.test_y == d).nonzero()[0]) for d in range(10)]
+    clean = data.test_x[first]
+    noisy = noisy_pair(clean, p.sigma, ctx.generator(1))
+
+    def look(m):
+        denoised = for_sampling(m)(noisy.to(ctx.device)).cpu()
+        return [list(clean), list(noisy.clamp(0, 1)), list(denoised.clamp(0, 1))]
+
+    result, looks = train_watched(
         model,
         lambda m, x, y, g: denoiser_loss(m, x, p.sigma, g),
         data.train_x, data.train_y,
         TrainConfig(p.epochs, p.batch_size, p.lr, keep_epochs=p.keep_epochs),
-        ctx.seed, ctx.device, ctx.work_dir, ctx.progress,
+        ctx.seed, ctx.device, ctx.work_dir, ctx.progress, look,
     )
     return {"weights": snapshot_tensors(result),
+            "looks": looks,
             "log": training_log(result, parameter_count(model), data.description, len(data.train_x))}
