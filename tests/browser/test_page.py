@@ -180,7 +180,7 @@ def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width, sc
 @pytest.mark.parametrize("width", [390, 768, 1280])
 def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
     """Each row label's vertical centre lies inside its row of the picture, no two row labels overlap,
-    and no column label's text runs into the next one."""
+    and no column label's text runs into the next one or past the end of its row."""
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
     load_all_images(page)
     bad = page.evaluate("""() => {
@@ -206,6 +206,15 @@ def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
                 text.selectNodeContents(spans[i - 1]);
                 if (text.getBoundingClientRect().right > spans[i].getBoundingClientRect().left + 0.5)
                     out.push([row.closest('figure').id, spans[i - 1].textContent, 'runs into the next column label']);
+            }
+            // ... and no label's text runs past either end of the row (the figure's edge clips it)
+            const edge = row.getBoundingClientRect();
+            for (const s of spans) {
+                const text = document.createRange();
+                text.selectNodeContents(s);
+                const r = text.getBoundingClientRect();
+                if (r.left < edge.left - 0.5 || r.right > edge.right + 0.5)
+                    out.push([row.closest('figure').id, s.textContent, 'runs past the end of its row']);
             }
         }
         return out;
