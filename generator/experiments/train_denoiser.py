@@ -39,9 +39,9 @@ def run(p: Params, ctx) -> dict:
     clean = data.test_x[first]
     noisy = noisy_pair(clean, p.sigma, ctx.generator(1))
 
-    def look(m):
+    def look(m):   # unclamped, so a look can be checked against the weights (the figure clamps)
         denoised = for_sampling(m)(noisy.to(ctx.device)).cpu()
-        return [list(clean), list(noisy.clamp(0, 1)), list(denoised.clamp(0, 1))]
+        return [list(clean), list(noisy), list(denoised)]
 
     result, looks = train_watched(
         model,

@@ -61,6 +61,41 @@ def test_results_show_the_epochs_the_training_kept(built):
     assert [r[0] for r in rows] == ["epoch 1", "epoch 2"]
 
 
+def test_every_training_is_watched_epoch_by_epoch(built):
+    """Each training keeps a look after every epoch; the results show them as one figure scrubbed by
+    epoch; the denoiser's last look is its kept epoch-2 model applied to the noisy row."""
+    import torch
+    from safetensors.torch import load_file
+
+    from generator.models.unet import UnconditionalUNet
+    from generator.train import load_snapshot
+
+    def files(name):
+        man = entry(built, name)
+        return built / "cache" / name / man["key"][:16], man
+
+    for name, shape in [("train_denoiser", (3, 10, 1, 28, 28)), ("train_time_ddpm", (2, 10, 1, 28, 28)),
+                        ("train_class_ddpm", (2, 10, 1, 28, 28))]:
+        folder, man = files(name)
+        looks = load_file(folder / man["artifacts"]["looks"]["files"]["main"])
+        assert sorted(looks) == ["epoch1", "epoch2"] and looks["epoch1"].shape == shape, name
+        assert not torch.equal(looks["epoch1"], looks["epoch2"]), name   # the model moved between looks
+    for name, art in [("denoiser_results", "epochs"), ("ddpm_results", "time_epochs"),
+                      ("ddpm_results", "class_epochs")]:
+        meta = entry(built, name)["artifacts"][art]["meta"]
+        assert meta["labels"] == ["epoch 1", "epoch 2"] and meta["axis"] == "epoch", (name, art)
+
+    folder, man = files("train_denoiser")
+    looks = load_file(folder / "looks.safetensors")["epoch2"]   # rows: clean, noisy, denoised (unclamped)
+    model = UnconditionalUNet(TINY["train_denoiser"]["D"])
+    model.load_state_dict(load_snapshot(load_file(folder / "weights.safetensors"), 2))
+    with torch.no_grad():
+        again = model.eval()(looks[1])
+    assert (looks[1] - looks[0]).abs().mean() > 0.1   # the noisy row is the clean one plus noise
+    # the same function up to the kept weights' fp16 rounding
+    assert (again - looks[2]).abs().max() < 1e-2, (again - looks[2]).abs().max()
+
+
 def test_a_results_experiment_refuses_trainings_that_keep_different_epochs(built, capsys):
     tiny = TINY | {"train_class_ddpm": TINY["train_class_ddpm"] | {"keep_epochs": [2, 2]}}
     (built / "content" / "index.md").write_text(page(tiny, ["ddpm_results/quality"]))
@@ -69,3 +104,4 @@ def test_a_results_experiment_refuses_trainings_that_keep_different_epochs(built
     assert code == 2, err
     assert err.strip().splitlines()[-1].startswith("error: ddpm_results: the two trainings keep different epochs")
     assert sorted(p.name for p in (built / "cache" / "ddpm_results").iterdir()) == before
+
