@@ -261,6 +261,30 @@ def test_lightbox_opens_from_the_keyboard_with_caption_and_a_close_button_off_th
     ctx.close()
 
 
+def after(tile, prop: str) -> str:
+    """A computed property of an overlay tile's ::after (the picture it lays over the grid)."""
+    return tile.evaluate(f"t => getComputedStyle(t, '::after').{prop}")
+
+
+def check_overlay_responds(page, tiles, prop: str, at_rest: str, active: tuple, touch: bool) -> None:
+    """The first overlay tile shows ``at_rest`` for ``prop``, a value in ``active`` on hover (a tap on a
+    touch screen) and ``at_rest`` again after the pointer leaves (a second tap); the keyboard's Tab then
+    reaches the next tile, which turns active on focus."""
+    first = tiles.first
+    assert after(first, prop) == at_rest
+    first.tap() if touch else first.hover()
+    assert after(first, prop) in active
+    page.mouse.move(0, 0)
+    if touch:
+        first.tap()   # a touch screen keeps :hover until the next tap elsewhere, so check the toggle
+        assert "turned" not in first.get_attribute("class")
+    else:
+        assert after(first, prop) == at_rest
+    first.focus()
+    page.keyboard.press("Tab")
+    assert after(tiles.nth(1), prop) in active
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width):  # noqa: F811
     """An anagram's upright candidate takes its view's transform, a hybrid's close-up its 'from afar'
@@ -276,23 +300,10 @@ def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width
         grid.scroll_into_view_if_needed()
         page.wait_for_function("b => b.querySelector('.hover-tile')", arg=grid.element_handle())
         tiles = grid.locator(".hover-tile")
-        cols = int(grid.get_attribute("data-cols"))
-        assert tiles.count() == rows * cols
-        first = tiles.first
-        box, img = first.bounding_box(), grid.locator("img").bounding_box()
+        assert tiles.count() == rows * int(grid.get_attribute("data-cols"))
+        box, img = tiles.first.bounding_box(), grid.locator("img").bounding_box()
         assert abs(box["x"] - img["x"]) < 1.5 and abs(box["y"] - img["y"]) < 1.5   # over the first tile
-        assert first.evaluate("t => getComputedStyle(t, '::after').transform") == "none"
-        if width < 500:
-            first.tap()
-        else:
-            first.hover()
-        assert first.evaluate("t => getComputedStyle(t, '::after').transform") in want
-        page.mouse.move(0, 0)
-        if width < 500:
-            first.tap()                         # a second tap turns it back
-        first.focus()
-        page.keyboard.press("Tab")              # the keyboard reaches the next tile
-        assert tiles.nth(1).evaluate("t => getComputedStyle(t, '::after').transform") in want
+        check_overlay_responds(page, tiles, "transform", "none", want, touch=width < 500)
     assert errors == []
     ctx.close()
 
@@ -313,24 +324,9 @@ def test_sdedit_edits_fade_to_their_original_on_hover_focus_and_tap(browser, ser
         assert int(grid.get_attribute("data-fade-col")) == cols - 1
         tiles = grid.locator(".hover-tile.fades")
         assert tiles.count() == rows * (cols - 1)
-        first = tiles.first
         # the overlay shows the original: the last column of the grid image (background at 100 % across)
-        assert first.evaluate("t => getComputedStyle(t, '::after').backgroundPositionX") == "100%"
-        assert first.evaluate("t => getComputedStyle(t, '::after').opacity") == "0"
-        if width < 500:
-            first.tap()
-        else:
-            first.hover()
-        assert first.evaluate("t => getComputedStyle(t, '::after').opacity") == "1"
-        page.mouse.move(0, 0)
-        if width < 500:
-            first.tap()                         # a second tap fades back (a touch screen keeps :hover
-            assert "turned" not in first.get_attribute("class")    # until the next tap elsewhere)
-        else:
-            assert first.evaluate("t => getComputedStyle(t, '::after').opacity") == "0"
-        first.focus()
-        page.keyboard.press("Tab")
-        assert tiles.nth(1).evaluate("t => getComputedStyle(t, '::after').opacity") == "1"
+        assert after(tiles.first, "backgroundPositionX") == "100%"
+        check_overlay_responds(page, tiles, "opacity", "0", ("1",), touch=width < 500)
     assert errors == []
     ctx.close()
 
