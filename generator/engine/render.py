@@ -20,6 +20,7 @@ import markdown.inlinepatterns
 import markdown.preprocessors
 import markdown.treeprocessors
 from latex2mathml.converter import convert as latex_to_mathml
+from PIL import Image
 
 from ..errors import BuildError
 from .cache import settle_leftover, swap_in
@@ -162,6 +163,19 @@ class Asset:
     source: Path
     url: str  # relative to the site root: media/<hash>.<ext>
 
+    def write(self, dest: Path) -> None:
+        if self.source.suffix == ".png" and dest.suffix == ".webp":
+            with Image.open(self.source) as im:
+                im.save(dest, format="WEBP", **WEBP_FROM_PNG)
+        else:
+            shutil.copyfile(self.source, dest)
+
+
+# PNG artifacts are published as lossless WebP: the very same pixels (``exact`` keeps the colour under
+# the grids' transparent gaps; tests/engine/test_site.py decodes both), 44 % fewer bytes (the report's
+# 49 PNGs: 1.03 -> 0.58 MB) for under a second of encoding per build. The cache keeps the PNGs.
+WEBP_FROM_PNG = {"lossless": True, "quality": 50, "method": 4, "exact": True}
+
 
 class Renderer:
     def __init__(self, templates: Path):
@@ -181,7 +195,7 @@ class Renderer:
                              "page's 'layout'", where) from None
 
     def publish(self, path: Path, digest: str) -> str:
-        url = f"media/{digest[:16]}{path.suffix}"
+        url = f"media/{digest[:16]}{'.webp' if path.suffix == '.png' else path.suffix}"
         self.assets[url] = Asset(path, url)
         return url
 
@@ -228,7 +242,7 @@ def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str
         for asset in assets.values():
             dest = tmp / asset.url
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(asset.source, dest)
+            asset.write(dest)
         shutil.copytree(static, tmp / "assets")
         (tmp / ".nojekyll").write_text("")
     except BaseException:

@@ -86,11 +86,12 @@ def run(p: Params, ctx) -> dict:
     quality.append(["real training digits (floor)", floor, floor, round(accuracy, 3)])
     metrics["real_floor_fid"] = floor
     out |= {
-        "time_epochs": epoch_frames(te, [], [], f"After every epoch, the same two rows of samples: the "
-                                    f"same noise (seed {ctx.seed + 1}), {T} DDPM steps."),
+        # the first row of each look (of two): ten samples are enough to watch, and the page keeps its byte budget
+        "time_epochs": epoch_frames(te, [], [], f"After every epoch, ten samples from the same noise "
+                                    f"(seed {ctx.seed + 1}), {T} DDPM steps.", rows=1),
         "class_epochs": epoch_frames(ce, [], [str(d) for d in range(10)],
-                                     f"After every epoch, each digit twice: the same noise (seed {ctx.seed + 1}), "
-                                     f"CFG scale {cp.look_gamma}, {T} DDPM steps."),
+                                     f"After every epoch, each digit from the same noise (seed {ctx.seed + 1}), "
+                                     f"CFG scale {cp.look_gamma}, {T} DDPM steps.", rows=1),
         "time_loss": loss_figure(te, "Time-conditioned UNet: training loss"),
         "class_loss": loss_figure(ce, "Class-conditioned UNet: training loss"),
         "quality": {"columns": ["model", "FID, time-conditioned", "FID, class-conditioned",

