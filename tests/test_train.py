@@ -1,9 +1,13 @@
 """Training: the loss goes down, checkpoints round-trip, an interrupted run resumes exactly."""
+from dataclasses import replace
+
+import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
 from generator.diffusion.ddpm import denoiser_loss, eps_loss
 from generator.diffusion.schedule import alphas_cumprod, linear_betas
+from generator.errors import BuildError
 from generator.models.unet import TimeConditionalUNet, UnconditionalUNet
 from generator.train import TrainConfig, load_snapshot, seeded_init, snapshot_tensors, train
 
@@ -94,8 +98,7 @@ def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_pa
     # a crash after epoch 2's checkpoint, before its look was saved: the look is taken from the checkpoint
     crash = tmp_path / "c"
     part = seeded_init(lambda: TimeConditionalUNet(4), 0)
-    _watched.train_watched(part, loss, x, y, TrainConfig(**{**cfg.__dict__, "epochs": 1}), 0, cpu, crash,
-                           lambda it, **_: it, look)
+    _watched.train_watched(part, loss, x, y, replace(cfg, epochs=1), 0, cpu, crash, lambda it, **_: it, look)
     train(part, loss, x, y, cfg, 0, cpu, crash, stop_after_epoch=2)
     resumed = seeded_init(lambda: TimeConditionalUNet(4), 7)
     r_r, looks_r = _watched.train_watched(resumed, loss, x, y, cfg, 0, cpu, crash, lambda it, **_: it, look)
@@ -108,8 +111,6 @@ def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_pa
 
     # looks lost while the checkpoint ran ahead: refused with the folder to delete
     (crash / _watched.PREVIEWS).unlink()
-    import pytest
-    from generator.errors import BuildError
     with pytest.raises(BuildError, match="delete"):
         _watched.train_watched(seeded_init(lambda: TimeConditionalUNet(4), 0), loss, x, y, cfg, 0, cpu, crash,
                                lambda it, **_: it, look)
@@ -157,7 +158,5 @@ def test_mnist_from_idx_files_and_the_offline_split(tmp_path):
     assert torch.allclose(got.test_x, data.test_x[:50], atol=1 / 255)
     assert mnist.resolve_source("auto", tmp_path, allow_network=False) == "idx"
     (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
-    import pytest
-
     with pytest.raises(mnist.DataError, match="missing t10k-labels"):
         mnist.load("idx", tmp_path)

@@ -164,7 +164,7 @@ class Asset:
     url: str  # relative to the site root: media/<hash>.<ext>
 
     def write(self, dest: Path) -> None:
-        if self.source.suffix == ".png" and dest.suffix == ".webp":
+        if dest.suffix != self.source.suffix:   # a PNG published as WebP (Renderer.publish)
             with Image.open(self.source) as im:
                 im.save(dest, format="WEBP", **WEBP_FROM_PNG)
         else:

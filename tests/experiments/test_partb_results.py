@@ -104,4 +104,3 @@ def test_a_results_experiment_refuses_trainings_that_keep_different_epochs(built
     assert code == 2, err
     assert err.strip().splitlines()[-1].startswith("error: ddpm_results: the two trainings keep different epochs")
     assert sorted(p.name for p in (built / "cache" / "ddpm_results").iterdir()) == before
-
