@@ -177,10 +177,6 @@ class TrajectoryPanel:
         labels.append("final (clean image)")
         return Frames(grids, labels, ["x_t", "x0 estimate"], self.col_labels, self.note, fps=self.fps)
 
-    def frames(self) -> tuple[list[Image.Image], list[str]]:
-        f = self.as_frames()
-        return f.images(), f.labels
-
     def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
         files, meta = self.as_frames().save_to(folder, name)
         # timesteps: how many the sampler took, so the page can say "every 8th of 300 timesteps"

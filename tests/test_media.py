@@ -44,7 +44,7 @@ def test_a_wide_sprite_wraps_into_rows_and_keeps_every_frame_exactly(tmp_path):
     fw, fh, per_row = meta["frame_width"], meta["frame_height"], meta["sprite_cols"]
     assert sprite.width <= media.WEBP_MAX and per_row == media.WEBP_MAX // fw < meta["frames"]
     assert sprite.height == fh * -(-meta["frames"] // per_row)
-    frames, _ = p.frames()
+    frames = p.as_frames().images()
 
     def visible(im):   # RGBA as an array, colour zeroed where transparent (WebP need not keep it)
         a = np.asarray(im.convert("RGBA")).copy()
@@ -95,7 +95,8 @@ def test_a_shorter_chain_holds_its_frame_until_its_next_timestep():
     p = media.TrajectoryPanel([(long_ts, [value[t] for t in long_ts], [value[t] for t in long_ts]),
                                (short_ts, [value[t] for t in short_ts], [value[t] for t in short_ts])],
                               [torch.zeros(1, 2, 2)] * 2)
-    frames, labels = p.frames()
+    f = p.as_frames()
+    frames, labels = f.images(), f.labels
     shown = {lab: (int(np.asarray(im)[0, 0, 0]), int(np.asarray(im)[0, 3, 0])) for im, lab in zip(frames, labels)}
     assert len(p.frame_times()) == 34
     for t in p.frame_times():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -220,12 +221,19 @@ class Entry:
     def key(self) -> str:
         return self.manifest["key"]
 
-    def params(self, params_cls: type) -> Any:
+    def params(self, params_cls: type | None = None) -> Any:
         """The parameters this entry was computed with, as ``params_cls`` (typed and checked again):
-        a results experiment reads its training's hyperparameters from here, never copies them."""
+        a results experiment reads its training's hyperparameters from here, never copies them.
+
+        ``params_cls`` defaults to the ``Params`` dataclass of the experiment that made the entry
+        (``generator/experiments/<name>.py``), for code below the experiments (the Part A backends in
+        ``models/``) that must not import them."""
         from .params import resolve
 
-        return resolve(params_cls, self.manifest["ingredients"]["params"], self.manifest["ingredients"]["name"])
+        name = self.manifest["ingredients"]["name"]
+        if params_cls is None:
+            params_cls = importlib.import_module(f"generator.experiments.{name}").Params
+        return resolve(params_cls, self.manifest["ingredients"]["params"], name)
 
     def artifact(self, name: str) -> dict:
         return self.manifest["artifacts"][name]
@@ -402,6 +410,4 @@ def versions() -> dict[str, str]:
 
 
 def importlib_version(mod: str) -> str:
-    import importlib
-
     return getattr(importlib.import_module(mod), "__version__", "?")

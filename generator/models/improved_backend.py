@@ -34,19 +34,19 @@ USE_EMA = False
 
 def load_improved(entry, device: torch.device, ema: bool = USE_EMA) -> torch.nn.Module:
     """The network of a section-15 training entry, for sampling: its raw weights, or the EMA's."""
-    p = entry.manifest["ingredients"]["params"]
-    sd = load_snapshot(entry.tensors("weights"), p["epochs"])
+    p = entry.params()   # the training's Params (experiments/_improved_train.ImprovedParams)
+    sd = load_snapshot(entry.tensors("weights"), p.epochs)
     prefix = "ema." if ema else "net."
-    model = ImprovedUNet(tuple(p["widths"]), attention=p["attention"])
+    model = ImprovedUNet(p.widths, attention=p.attention)
     model.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
     return for_sampling(model).to(device)
 
 
 def course_backend(entry, device: torch.device) -> ScratchBackend:
     """The course's class-conditioned model (section 14) at its last kept epoch."""
-    p = entry.manifest["ingredients"]["params"]
-    return ScratchBackend(load_snapshot(entry.tensors("weights"), max(p["keep_epochs"])), p["D"], p["T"],
-                          p["beta_start"], p["beta_end"], device)
+    p = entry.params()   # the training's Params (experiments/_ddpm_train.DDPMParams)
+    return ScratchBackend(load_snapshot(entry.tensors("weights"), max(p.keep_epochs)), p.D, p.T,
+                          p.beta_start, p.beta_end, device)
 
 
 def candidate(name: str, upstream: dict, device: torch.device):
@@ -58,7 +58,7 @@ def candidate(name: str, upstream: dict, device: torch.device):
 
 def improved(entry, kind: str, device: torch.device, ema: bool = USE_EMA) -> "ImprovedBackend":
     """A section-15 training entry as a backend (a DDPM on its own T, a flow on T = 1000)."""
-    T = entry.manifest["ingredients"]["params"].get("T", 1000)
+    T = entry.params().T if kind == "ddpm" else 1000   # a flow model has no schedule of its own
     return ImprovedBackend(load_improved(entry, device, ema), kind, device, T)
 
 

@@ -375,3 +375,21 @@ def test_a_bug_in_an_experiment_keeps_its_traceback_and_says_so(proj, capsys, mo
     assert err.strip().splitlines()[-1].startswith("error: a bug in experiment forward_process, not a problem "
                                                    "with your input: ZeroDivisionError")
     assert tree_digest(proj / "cache") == before
+
+
+def test_an_entry_gives_back_its_parameters_typed_as_its_experiment_declared_them(tmp_path):
+    """Code below the experiments (the Part A backends) reads a training's hyperparameters as that
+    training's own Params, checked again: tuples where the manifest has JSON lists, bad values refused."""
+    from generator.errors import BuildError
+    from generator.experiments import train_class_ddpm, train_flow
+
+    def entry(name, params):
+        return cache.Entry(tmp_path, {"ingredients": {"name": name, "params": params}})
+
+    p = entry("train_flow", {"widths": [4, 8, 8], "epochs": 3}).params()
+    assert type(p) is train_flow.Params and p.widths == (4, 8, 8) and p.epochs == 3 and p.attention is True
+    q = entry("train_class_ddpm", TINY_SCRATCH["train_class_ddpm"]).params()
+    assert type(q) is train_class_ddpm.Params and q.keep_epochs == (1, 1) and q.T == 30
+    assert entry("train_flow", {}).params(train_flow.Params) == train_flow.Params()
+    with pytest.raises(BuildError, match="train_flow.widths"):
+        entry("train_flow", {"widths": "wide"}).params()
