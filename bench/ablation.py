@@ -109,8 +109,10 @@ def main() -> None:
     net = improved_unet.ImprovedUNet(p.widths, attention=p.attention)
     net.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
     b = ImprovedBackend(for_sampling(net), "flow", torch.device("cpu"))
-    reader = classifier(entry(a.cache, "mnist_classifier"), "cpu")
-    out = {"variant": a.variant, "seed": a.seed, "gamma": a.gamma, "train_seconds": round(seconds, 1), "threads": a.threads}
+    judge_entry = entry(a.cache, "mnist_classifier")
+    reader = classifier(judge_entry, "cpu")
+    out = {"variant": a.variant, "seed": a.seed, "gamma": a.gamma, "train_seconds": round(seconds, 1), "threads": a.threads,
+           "judge": judge_entry.key[:12]}   # which classifier judged: rows are comparable only on one judge
     for name, kind, steps, per_digit, gamma in (("heun4_1000", "heun", 4, 100, a.gamma),
                                                 ("euler8_100", "euler", 8, 10, 3.0)):
         digits = torch.arange(10).repeat_interleave(per_digit)

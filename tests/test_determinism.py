@@ -1,5 +1,5 @@
 """How far results may move with the torch thread count, which the cache key leaves out on purpose
-(docs/architecture.md, "The cache key"): in one process at equal thread counts every byte is equal;
+(docs/architecture.md, "The cache key"): on one machine at equal thread counts every byte is equal;
 across thread counts (and across machines, whose CPUs pick other kernels) the order of floating-point
 sums changes, and an encoded trajectory may move by at most one grey level in at most 0.1% of its pixel
 values (measured on the real report: 6 of 287,280 across thread counts, at most 77 of 658,920 across

@@ -1,4 +1,4 @@
-"""Section 14: samples, trajectories and measured quality of both DDPMs after epochs 5 and 20."""
+"""Section 14: samples, trajectories and measured quality of both DDPMs after the trainings' kept epochs (5 and 20)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,9 +8,8 @@ import torch.nn.functional as F
 
 from .. import media
 from ..diffusion.sampling import guided
-from ..models.scratch_backend import ScratchBackend
+from ..models.improved_backend import course_backend
 from ..models.unet import TimeConditionalUNet
-from ..train import load_snapshot
 from ..errors import BuildError
 from . import train_class_ddpm, train_time_ddpm
 from ._epoch_figure import epoch_frames
@@ -58,8 +57,7 @@ def run(p: Params, ctx) -> dict:
                                           note=f"Epoch {epoch}, seed {ctx.seed}, {T} DDPM steps.")
         m_time = judge(judge_model, x[:n_eval], real)
         # class-conditioned with CFG: digits 0..9, eval_per_digit of each
-        backend = ScratchBackend(load_snapshot(ce.tensors("weights"), epoch), cp.D, cp.T, cp.beta_start,
-                                 cp.beta_end, dev)
+        backend = course_backend(ce, dev, epoch)
         digits = torch.arange(10).repeat_interleave(p.eval_per_digit).to(dev)
         cond = F.one_hot(digits, 10).float()
         eps_fn = guided(backend, cond, torch.zeros(1, 10, device=dev), p.gamma)

@@ -42,11 +42,13 @@ def load_improved(entry, device: torch.device, ema: bool = USE_EMA) -> torch.nn.
     return for_sampling(model).to(device)
 
 
-def course_backend(entry, device: torch.device) -> ScratchBackend:
-    """The course's class-conditioned model (section 14) at its last kept epoch."""
+def course_backend(entry, device: torch.device, epoch: int | None = None) -> ScratchBackend:
+    """The course's class-conditioned model (section 14) of a ``train_class_ddpm`` entry after a kept
+    epoch (default: the last kept one). Built here, not in ``scratch_backend.py``, which the training
+    itself imports (a change there would retrain it)."""
     p = entry.params()   # the training's Params (experiments/_ddpm_train.DDPMParams)
-    return ScratchBackend(load_snapshot(entry.tensors("weights"), max(p.keep_epochs)), p.D, p.T,
-                          p.beta_start, p.beta_end, device)
+    weights = load_snapshot(entry.tensors("weights"), max(p.keep_epochs) if epoch is None else epoch)
+    return ScratchBackend(weights, p.D, p.T, p.beta_start, p.beta_end, device)
 
 
 def candidate(name: str, upstream: dict, device: torch.device):
