@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +21,9 @@ from generator.diffusion.flow import flow_loss
 from generator.experiments._improved_train import ImprovedParams
 from generator.models.improved_unet import ImprovedUNet
 from generator.train import MEMORY_FORMAT
+from throughput import timed   # bench/throughput.py (this script's folder is on sys.path)
+
+CPU = torch.device("cpu")
 
 
 def step_fn(model, batch: int):
@@ -39,13 +41,6 @@ def step_fn(model, batch: int):
     return step
 
 
-def seconds(fn, reps: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        fn()
-    return (time.perf_counter() - t0) / reps
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -58,15 +53,10 @@ def main() -> None:
         torch.manual_seed(0)
         return ImprovedUNet(p.widths, attention=p.attention).to(memory_format=MEMORY_FORMAT)
 
-    eager = step_fn(model(), p.batch_size)
-    eager()                                              # warm-up
-    t_eager = seconds(eager, args.reps)
+    t_eager = timed(step_fn(model(), p.batch_size), CPU, 1, args.reps)
     compiled = step_fn(torch.compile(model()), p.batch_size)
-    t0 = time.perf_counter()
-    compiled()                                           # traces and generates code
-    first = time.perf_counter() - t0
-    compiled()
-    t_comp = seconds(compiled, args.reps)
+    first = timed(compiled, CPU, 0, 1)                   # traces and generates code
+    t_comp = timed(compiled, CPU, 1, args.reps)
     print(json.dumps({"threads": args.threads, "batch": p.batch_size, "widths": list(p.widths),
                       "eager_img_s": round(p.batch_size / t_eager, 1),
                       "compiled_img_s": round(p.batch_size / t_comp, 1),

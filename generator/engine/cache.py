@@ -229,10 +229,11 @@ class Entry:
         (``generator/experiments/<name>.py``), for code below the experiments (the Part A backends in
         ``models/``) that must not import them."""
         from .params import resolve
+        from .registry import PACKAGE
 
         name = self.manifest["ingredients"]["name"]
         if params_cls is None:
-            params_cls = importlib.import_module(f"generator.experiments.{name}").Params
+            params_cls = importlib.import_module(f"{PACKAGE}.{name}").Params
         return resolve(params_cls, self.manifest["ingredients"]["params"], name)
 
     def artifact(self, name: str) -> dict:

@@ -23,6 +23,7 @@ from types import ModuleType
 
 from ..errors import BuildError
 
+PACKAGE = "generator.experiments"   # where experiment modules live; the module name is the experiment name
 ARTIFACT_KINDS = {"image", "trajectory", "plot", "table", "metrics", "checkpoint", "comparison"}
 
 
@@ -72,7 +73,7 @@ def _check(exp: Experiment) -> None:
         raise BuildError(f"unknown artifact kinds {bad}; use {sorted(ARTIFACT_KINDS)}", m.__file__)
 
 
-def discover(package: str = "generator.experiments") -> dict[str, Experiment]:
+def discover(package: str = PACKAGE) -> dict[str, Experiment]:
     """Import every experiment module of ``package``; the module name is the experiment name."""
     pkg = importlib.import_module(package)
     found = {}
