@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from .. import media
 from ..diffusion.sampling import guided
-from ..models.improved_backend import course_backend
+from ..models.course_backend import course_backend
 from ..models.unet import TimeConditionalUNet
 from ..errors import BuildError
 from . import train_class_ddpm, train_time_ddpm

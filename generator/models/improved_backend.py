@@ -17,6 +17,7 @@ from ..diffusion.sampling import Prediction
 from ..diffusion.schedule import alphas_cumprod, cosine_betas
 from ..train import load_snapshot
 from .classifier import DigitClassifier
+from .course_backend import course_backend
 from .improved_unet import ImprovedUNet
 from .inference import for_sampling
 from .scratch_backend import ScratchBackend, prompt_digit
@@ -32,23 +33,14 @@ LABELS = {"ddpm": "the improved UNet trained as a DDPM in section 15",
 USE_EMA = False
 
 
-def load_improved(entry, device: torch.device, ema: bool = USE_EMA) -> torch.nn.Module:
-    """The network of a section-15 training entry, for sampling: its raw weights, or the EMA's."""
-    p = entry.params()   # the training's Params (experiments/_improved_train.ImprovedParams)
+def load_improved(entry, p, device: torch.device, ema: bool = USE_EMA) -> torch.nn.Module:
+    """The network of a section-15 training entry with its parameters ``p = entry.params()``
+    (``experiments/_improved_train.ImprovedParams``), for sampling: its raw weights, or the EMA's."""
     sd = load_snapshot(entry.tensors("weights"), p.epochs)
     prefix = "ema." if ema else "net."
     model = ImprovedUNet(p.widths, attention=p.attention)
     model.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
     return for_sampling(model).to(device)
-
-
-def course_backend(entry, device: torch.device, epoch: int | None = None) -> ScratchBackend:
-    """The course's class-conditioned model (section 14) of a ``train_class_ddpm`` entry after a kept
-    epoch (default: the last kept one). Built here, not in ``scratch_backend.py``, which the training
-    itself imports (a change there would retrain it)."""
-    p = entry.params()   # the training's Params (experiments/_ddpm_train.DDPMParams)
-    weights = load_snapshot(entry.tensors("weights"), max(p.keep_epochs) if epoch is None else epoch)
-    return ScratchBackend(weights, p.D, p.T, p.beta_start, p.beta_end, device)
 
 
 def candidate(name: str, upstream: dict, device: torch.device):
@@ -60,8 +52,9 @@ def candidate(name: str, upstream: dict, device: torch.device):
 
 def improved(entry, kind: str, device: torch.device, ema: bool = USE_EMA) -> "ImprovedBackend":
     """A section-15 training entry as a backend (a DDPM on its own T, a flow on T = 1000)."""
-    T = entry.params().T if kind == "ddpm" else 1000   # a flow model has no schedule of its own
-    return ImprovedBackend(load_improved(entry, device, ema), kind, device, T)
+    p = entry.params()
+    T = p.T if kind == "ddpm" else 1000   # a flow model has no schedule of its own
+    return ImprovedBackend(load_improved(entry, p, device, ema), kind, device, T)
 
 
 class DigitReader:
