@@ -22,7 +22,6 @@ def _ctx(tmp_path, name: str):
 
 
 def test_the_judge_does_not_depend_on_what_ran_before_it_in_the_process(tmp_path):
-    torch.set_num_threads(1)
     p = mnist_classifier.Params(epochs=1, batch_size=32)
     first = mnist_classifier.run(p, _ctx(tmp_path, "a"))["weights"]
     torch.rand(12345)                      # another experiment moves the global generator
