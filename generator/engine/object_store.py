@@ -120,11 +120,11 @@ class ObjectStore:
                 os.replace(part, target)
         return Entry(local, manifest)
 
-    def previous(self, name: str) -> Optional[dict]:
-        """The newest manifest stored for ``name`` (any key), to explain what changed."""
+    def previous(self, name: str, accept: Optional[Callable[[dict], bool]] = None) -> Optional[dict]:
+        """As ``Store.previous``."""
         self.fs.invalidate_cache()
-        return newest_manifest(functools.partial(self.fs.cat_file, m)
-                               for m in self.fs.glob(f"{self.path}/{name}/*/{MANIFEST}"))
+        return newest_manifest((functools.partial(self.fs.cat_file, m)
+                                for m in self.fs.glob(f"{self.path}/{name}/*/{MANIFEST}")), accept)
 
     def write(self, name: str, key: str, ingredients: dict, provenance: dict,
               save_artifacts: Callable[[Path], dict], replace: bool = False) -> Entry:

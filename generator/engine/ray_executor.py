@@ -122,7 +122,7 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     if started:
         tqdm.write(_start(ray, address))
     # the worker builds the backend the driver chose (auto might choose otherwise on another machine)
-    opts = dataclasses.replace(env.opts, backend=env.backend_choice.name)
+    opts = dataclasses.replace(env.opts, backend=env.backend_choice.name, mnist=env.mnist_source)
     task = ray.remote(run_task)
     by_name = {n.name: n for n in nodes}
     refs: dict[str, object] = {}

@@ -8,7 +8,10 @@ that its cache key covers only the code that computes results):
 * ``ARTIFACTS``: ``{name: kind}`` of what ``run`` returns (checked before anything runs);
 * ``run(params, ctx) -> dict``: the computation;
 * optional ``SECTION`` (the report section), ``USES_BACKEND`` (a Part A technique that
-  runs on the selected backend) and ``USES_MNIST`` (reads the MNIST split).
+  runs on the selected backend) and ``USES_MNIST`` (reads the MNIST split);
+* optional ``consumer_view(ingredients, consumer_params) -> dict``: what a consumer's key takes
+  of this result, where a consumer depends on a part of it only (each Part A result on the
+  embeddings of its own prompts). Default: the whole result (its key).
 
 A parameter value ``file:PATH`` (alone or in a list) names an input file: its bytes
 are part of the cache key and a missing file is an error before anything runs.
@@ -55,6 +58,15 @@ class Experiment:
     @property
     def uses_mnist(self) -> bool:
         return bool(getattr(self.module, "USES_MNIST", False))
+
+    def key_for(self, key: str, ingredients: dict, consumer_params) -> str:
+        """What enters a consumer's key for this upstream result (``consumer_view``)."""
+        view = getattr(self.module, "consumer_view", None)
+        if view is None:
+            return key
+        from .cache import key_of
+
+        return key_of(view(ingredients, consumer_params))
 
     @property
     def source_file(self) -> str:

@@ -24,7 +24,8 @@ from PIL import Image
 
 from ..errors import BuildError
 from .cache import settle_leftover, swap_in
-from .content import FIGURE, Page
+from . import site_guard
+from .content import FIGURE, Page, page_output
 
 INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
 BLOCK_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)   # anywhere, as before the extension
@@ -107,14 +108,6 @@ class _DropOtherBackends(markdown.treeprocessors.Treeprocessor):
                 classes = (child.get("class") or "").split()
                 if any(c.startswith("on-") and c != f"on-{self.backend}" for c in classes):
                     parent.remove(child)
-
-
-def page_output(permalink: str) -> PurePosixPath:
-    """'/cs180proj5/' -> cs180proj5/index.html ; '/about.html' -> about.html."""
-    p = permalink.strip("/")
-    if not p:
-        return PurePosixPath("index.html")
-    return PurePosixPath(p if p.endswith(".html") else f"{p}/index.html")
 
 
 def relative_root(out: PurePosixPath) -> str:
@@ -245,6 +238,7 @@ def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str
             asset.write(dest)
         shutil.copytree(static, tmp / "assets")
         (tmp / ".nojekyll").write_text("")
+        (tmp / site_guard.MARK).write_text(site_guard.MARK_TEXT)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

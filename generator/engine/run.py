@@ -16,7 +16,7 @@ from tqdm import tqdm
 from .. import artifacts
 from ..context import Context
 from ..errors import BuildError
-from . import cache
+from . import cache, estimate
 from .plan import Environment, Node, check_frozen
 
 
@@ -38,6 +38,7 @@ def provenance(device: str, seconds: float, **extra) -> dict:
         "threads": torch.get_num_threads(),
         "versions": cache.versions(),
         "seconds": round(seconds, 2),
+        "speed": round(estimate.speed(), 2),   # GFLOP/s of a fixed benchmark: scales estimates of reruns
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         **extra,
     }

@@ -47,8 +47,8 @@ def run(p: Params, ctx) -> dict:
         x = load_image(ctx, role)
         m = rect_mask(b.image_shape[-1], (r0, r1), (c0, c1)).to(x.device)
         y, tr = inpaint(eps_for(b, p.prompt, p.gamma), x, m, ts, b.abar, ctx.generator(), clamp_x0=b.clamp_x0)
-        shown_x = show(b, x)[0]
-        mask_img = m.expand_as(shown_x)
+        shown_x = show(b, x)[0]                  # display tensors live on the CPU, whatever the device
+        mask_img = m.cpu().expand_as(shown_x)
         rows.append([shown_x, mask_img, shown_x * mask_img, show(b, y)[0]])
         before.append(shown_x)
         after.append(show(b, y)[0])

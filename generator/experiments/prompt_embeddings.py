@@ -27,6 +27,17 @@ class Params:
         return [self.embeddings_file] if self.embeddings_file else []
 
 
+def consumer_view(ingredients: dict, consumer) -> dict:
+    """A Part A result depends on the embeddings of its own prompts (and the empty prompt, for CFG
+    and stage II) only: each prompt is embedded by its own T5 call, so adding a prompt elsewhere
+    leaves its key alone. With a user's embeddings file the tensors are found by their position in
+    the whole list, so there every result depends on the whole list."""
+    if ingredients["params"].get("embeddings_file"):
+        return ingredients
+    used = sorted({"", *getattr(consumer, "used_prompts", list)()})
+    return {**ingredients, "params": {**ingredients["params"], "prompts": used}}
+
+
 def run(p: Params, ctx) -> dict:
     if p.embeddings_file:
         from safetensors.torch import load_file

@@ -7,7 +7,7 @@ plus its branch in ``models/select.py``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
 import torch
@@ -65,3 +65,9 @@ class BackendChoice:
     make: Callable                # make(upstream: {name: cache.Entry}, device) -> Backend
     check_prompt: Callable        # check_prompt(prompt) raises ValueError if the model cannot use it
     embed_prompts: Optional[Callable] = None  # embed_prompts(list[str]) -> {prompt: tensor}, if it needs T5
+    # {experiment: {parameter: value}}: the backend's prompt set (models/prompt_sets.py), applied
+    # beneath the front matter's overrides
+    defaults: dict = field(default_factory=dict)
+    # why this choice cannot compute anything (its identity was read from cached results, and the
+    # weights are not on this machine); None where it can. Rendering from the cache works either way.
+    cannot_run: Optional[str] = None

@@ -13,6 +13,7 @@ the whole path is tested without the weights.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -95,8 +96,14 @@ def check_complete(folder: Path, repo: str, parts: tuple[str, ...], variant: Opt
 
     needed = ["model_index.json"]
     for part in parts:
-        config = "scheduler_config.json" if "scheduler" in part else (
-            "tokenizer_config.json" if part == "tokenizer" else "config.json")
+        if part == "tokenizer":
+            # without tokenizer.json (or the sentencepiece model) transformers builds an empty
+            # vocabulary without a word of warning: every prompt becomes <unk>, all embeddings alike
+            needed.append("tokenizer/tokenizer_config.json")
+            if not any((folder / "tokenizer" / f).is_file() for f in TOKENIZER_VOCAB):
+                raise missing(f"tokenizer/{TOKENIZER_VOCAB[0]} (or {TOKENIZER_VOCAB[1]})")
+            continue
+        config = "scheduler_config.json" if "scheduler" in part else "config.json"
         needed.append(f"{part}/{config}")
     for rel in needed:
         if not (folder / rel).is_file():
@@ -112,6 +119,8 @@ def check_complete(folder: Path, repo: str, parts: tuple[str, ...], variant: Opt
                 raise missing(f"{part}/{f}")
 
 
+# A T5 tokenizer's vocabulary: the fast tokenizer's file, or the sentencepiece model it is built from.
+TOKENIZER_VOCAB = ("tokenizer.json", "spiece.model")
 # The parts each use of a repository reads (everything else in it is never loaded).
 STAGE1_PARTS = ("unet", "scheduler")
 ENCODER_PARTS = ("tokenizer", "text_encoder")
@@ -178,7 +187,13 @@ def embed_prompts(prompts: list[str], folder: Path, device: str, dtype: torch.dt
     for p in prompts:
         emb, _ = pipe.encode_prompt(p, do_classifier_free_guidance=False, device=pipe._execution_device)
         out[p] = emb.to("cpu")
+    # Under model CPU offload accelerate's hooks and the pipeline refer to each other, so ``del``
+    # alone would leave the T5 encoder (9.5 GB in fp16) on the card until the garbage collector
+    # happened to run: remove the hooks, drop the pipeline, collect, then give the memory back.
+    if hasattr(pipe, "remove_all_hooks"):
+        pipe.remove_all_hooks()
     del pipe
+    gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
     return out
@@ -261,5 +276,10 @@ class DeepFloydBackend:
             return None
         emb = self.embed(prompt).expand(x.shape[0], -1, -1)
         neg = self.embed("").expand(x.shape[0], -1, -1)
-        return self.stage2(image=x.to(self.dtype), prompt_embeds=emb, negative_prompt_embeds=neg,
-                           generator=generator, output_type="pt").images.float()
+        try:
+            return self.stage2(image=x.to(self.dtype), prompt_embeds=emb, negative_prompt_embeds=neg,
+                               generator=generator, output_type="pt").images.float()
+        except torch.cuda.OutOfMemoryError:
+            raise DeepFloydError("out of GPU memory in stage II (256 px upsampling). Fix: pass --offload, "
+                                 "or free the GPU (stage I and II together need about 11 GB without "
+                                 "offload)") from None

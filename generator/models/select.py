@@ -10,7 +10,7 @@ from typing import Optional
 import torch
 
 from ..errors import BuildError
-from . import deepfloyd
+from . import deepfloyd, prompt_sets
 from .backend import BackendChoice
 
 # the choice, its three candidates, and the classifier that reads Part A's digits
@@ -39,7 +39,7 @@ def _check_scratch_prompt(prompt: str) -> None:
 def scratch(reason: str) -> BackendChoice:
     ident = "scratch:best of sections 14-15 (part_a_model)"
     return BackendChoice("scratch", "scratch MNIST UNet", ident, SCRATCH_UPSTREAM, reason, "float32",
-                         _make_scratch, _check_scratch_prompt)
+                         _make_scratch, _check_scratch_prompt, defaults=prompt_sets.defaults("scratch"))
 
 
 def _make_deepfloyd(upstream: dict, device: torch.device, folders: dict, dtype: torch.dtype, offload: bool):
@@ -93,30 +93,79 @@ def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload
     make = functools.partial(_make_deepfloyd, folders=folders, dtype=dtype, offload=offload)
     embed = functools.partial(_embed, folder=folders[deepfloyd.STAGE1], device=device, dtype=dtype, offload=offload)
     return BackendChoice("deepfloyd", "DeepFloyd IF", ident, DEEPFLOYD_UPSTREAM, reason, dtype_name, make,
-                         _check_any_prompt, embed)
+                         _check_any_prompt, embed, prompt_sets.defaults("deepfloyd"))
 
 
-def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Optional[bool] = None) -> BackendChoice:
-    """``auto``: DeepFloyd when both stages are found locally (``weights`` or the Hugging Face
-    cache) and ``device`` is CUDA; otherwise scratch. ``deepfloyd``: runs on any device, downloads
-    the weights if they are missing and the hub is reachable, and otherwise fails with the fix.
-    ``device`` has been checked by the CLI (cli.check_device)."""
+NAMES = ("scratch", "deepfloyd")
+
+
+def name_of(identity: str) -> str:
+    """Which backend a cached result's identity names (``BackendChoice.identity``)."""
+    return "scratch" if identity.startswith("scratch:") else "deepfloyd"
+
+
+def recorded(identity: str, reason: str) -> BackendChoice:
+    """DeepFloyd as the cached results record it, for rendering them on a machine without the
+    weights (the Pages workflow, a laptop): the keys match, and anything that would have to run
+    is refused with ``cannot_run`` before it starts."""
+    dtype = identity.rsplit("dtype=", 1)[-1] if "dtype=" in identity else "float16"
+    why = ("its results are in the cache, but computing new ones needs the DeepFloyd IF weights and a "
+           "GPU. Fix: run on a GPU machine (`python build.py --backend deepfloyd --device cuda`, or the "
+           "Colab notebook in notebooks/) and import its results with --import-results")
+
+    def refuse(*_a, **_k):
+        raise BuildError(f"DeepFloyd IF: {why}", "--backend")
+
+    return BackendChoice("deepfloyd", "DeepFloyd IF", identity, DEEPFLOYD_UPSTREAM, reason, dtype, refuse,
+                         _check_any_prompt, refuse, prompt_sets.defaults("deepfloyd"), cannot_run=why)
+
+
+def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Optional[bool] = None,
+           declared: Optional[str] = None, cached: Optional[dict[str, str]] = None) -> BackendChoice:
+    """The Part A model of this build. ``declared``: the backend the page's front matter names;
+    ``cached``: {backend name: identity} of the newest cached Part A results of each backend.
+
+    ``auto`` renders what is committed: the declared backend, else the one the cached results were
+    computed with, else (an empty cache) DeepFloyd when both stages are found locally and ``device``
+    is CUDA, otherwise scratch. A DeepFloyd page whose weights are not on this machine is rendered
+    from the identity its cached results record (``recorded``). ``deepfloyd``: runs on any device,
+    downloads the weights if they are missing and the hub is reachable, and otherwise fails with the
+    fix. ``device`` has been checked by the CLI (cli.check_device)."""
+    cached = cached or {}
+    if choice not in ("auto", *NAMES):
+        raise BuildError(f"unknown backend '{choice}'; use auto, deepfloyd or scratch", "--backend")
+    if declared is not None and declared not in NAMES:
+        raise BuildError(f"unknown backend '{declared}'. Fix: write 'backend: scratch' or 'backend: deepfloyd'",
+                         "front matter 'backend'")
     if choice == "scratch":
         return scratch("--backend scratch")
-    if choice not in ("auto", "deepfloyd"):
-        raise BuildError(f"unknown backend '{choice}'; use auto, deepfloyd or scratch", "--backend")
     where = f"--weights {weights}" if weights else "the local Hugging Face cache"
     folders = {r: deepfloyd.locate(r, weights) for r in (deepfloyd.STAGE1, deepfloyd.STAGE2)}
     missing = [r for r, f in folders.items() if f is None]
+    flag = "--backend deepfloyd" if choice == "deepfloyd" else "--backend auto"
     try:
         if choice == "auto":
-            if missing:
-                return scratch(f"no DeepFloyd IF weights in {where}")
-            if not device.startswith("cuda"):
-                return scratch(f"DeepFloyd IF weights found in {where}, but no CUDA device selected "
-                               "(--device cuda)")
-            return deepfloyd_choice(folders, device, f"DeepFloyd IF weights in {where} and {device}", offload)
+            wanted, why = _auto(declared, cached)
+            if wanted == "scratch" or (wanted is None and (missing or not device.startswith("cuda"))):
+                if wanted is None:
+                    why = (f"no DeepFloyd IF weights in {where}" if missing else
+                           f"DeepFloyd IF weights found in {where}, but no CUDA device selected (--device cuda)")
+                return scratch(why)
+            live = None
+            if not missing and device.startswith("cuda"):
+                live = deepfloyd_choice(folders, device, f"{why}; weights in {where} and {device}", offload)
+            if "deepfloyd" in cached and (live is None or live.identity != cached["deepfloyd"]):
+                return recorded(cached["deepfloyd"], f"{why}; rendered from its cached results")
+            if live is None:
+                raise BuildError(f"the page declares DeepFloyd IF, but no results of it are cached and it "
+                                 f"cannot run here ({'no weights in ' + where if missing else 'no CUDA device'}). "
+                                 "Fix: run with --backend deepfloyd --device cuda on a GPU machine and import "
+                                 "its results (--import-results), or declare 'backend: scratch'", flag)
+            return live
         if missing and (deepfloyd.offline() or weights):
+            if "deepfloyd" in cached:
+                return recorded(cached["deepfloyd"], f"--backend deepfloyd; no weights in {where}, so the cached "
+                                                     "results are rendered")
             raise BuildError(
                 f"cannot run DeepFloyd IF: {', '.join(missing)} not found in {where}"
                 + (" and the hub is offline (HF_HUB_OFFLINE)" if deepfloyd.offline() else "")
@@ -129,4 +178,17 @@ def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Op
             folders[repo] = deepfloyd.download(repo, _dtype(device), weights)
         return deepfloyd_choice(folders, device, "--backend deepfloyd", offload)
     except deepfloyd.DeepFloydError as e:
-        raise BuildError(str(e), "--backend deepfloyd" if choice == "deepfloyd" else "--backend auto") from None
+        raise BuildError(str(e), flag) from None
+
+
+def _auto(declared: Optional[str], cached: dict[str, str]) -> tuple[Optional[str], str]:
+    """The backend ``auto`` renders, and why; (None, "") where nothing decides it (an empty cache)."""
+    if declared is not None:
+        return declared, f"declared in the page's front matter, 'backend: {declared}'"
+    if len(cached) == 1:
+        name = next(iter(cached))
+        return name, "the cached Part A results were made with it"
+    if len(cached) > 1:
+        return "scratch", ("results of both models are cached and the page declares neither (front matter "
+                           "'backend'), so the scratch model")
+    return None, ""

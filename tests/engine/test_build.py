@@ -322,6 +322,55 @@ def test_a_site_that_cannot_be_written_is_refused_before_any_work(proj, capsys, 
     assert tree_digest(proj / "cache") == before
 
 
+SITE_TARGETS = {  # --site values the build must refuse: each folder holds something that is not a site
+    "the cache": lambda proj: proj / "cache",
+    "the content": lambda proj: proj / "content",
+    "inside the cache": lambda proj: proj / "cache" / "forward_process",
+    "the project": lambda proj: proj,
+    "the working directory": lambda proj: Path("."),
+    "a folder of someone else's": lambda proj: proj / "notes",
+    "a git checkout": lambda proj: proj / "checkout",
+}
+
+
+@pytest.mark.parametrize("case", sorted(SITE_TARGETS))
+def test_site_never_replaces_a_folder_the_build_did_not_make(proj, capsys, monkeypatch, case):
+    (proj / "notes").mkdir()
+    (proj / "notes" / "todo.txt").write_text("mine")
+    (proj / "checkout" / ".git").mkdir(parents=True)
+    monkeypatch.chdir(proj)
+    before = {d: tree_digest(proj / d) for d in ("cache", "content", "site", "notes", "checkout")}
+    code = cli.main(["--frozen", "--content", str(proj / "content"), "--cache", str(proj / "cache"),
+                     "--site", str(SITE_TARGETS[case](proj))])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1 and "--site" in lines[0] and "Fix" in lines[0], err
+    assert {d: tree_digest(proj / d) for d in before} == before
+    assert not list(proj.glob(".site-*"))
+
+
+def test_site_replaces_an_empty_folder_and_a_site_it_wrote(proj, capsys, tmp_path):
+    from generator.engine import site_guard
+
+    (tmp_path / "empty").mkdir()
+    for site in (tmp_path / "empty", proj / "site"):
+        code = cli.main(["--frozen", "--content", str(proj / "content"), "--cache", str(proj / "cache"),
+                         "--site", str(site)])
+        assert code == 0, capsys.readouterr().err
+        assert (site / site_guard.MARK).is_file() and (site / "tiny" / "index.html").is_file()
+
+
+def test_two_pages_with_one_permalink_are_an_error_naming_both(proj, capsys):
+    page = (proj / "content" / "index.md").read_text()
+    (proj / "content" / "zz.md").write_text(page.replace("title: Tiny report", "title: A copy"))
+    before = tree_digest(proj / "site"), tree_digest(proj / "cache")
+    code, _, err = build(proj, "--frozen", capsys=capsys)
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1, err
+    assert "zz.md:4" in lines[0] and "index.md:4" in lines[0] and "Fix" in lines[0]
+    assert (tree_digest(proj / "site"), tree_digest(proj / "cache")) == before
+
+
 def test_extra_prompts_for_deepfloyd_are_ignored_on_the_scratch_backend(proj, capsys):
     page = PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
                                           "prompt_embeddings: {prompts: ['a photo of a cat']}")
