@@ -13,10 +13,12 @@ No pickles: artifacts are PNG, WebP, JSON and safetensors.
 from __future__ import annotations
 
 import ast
+import errno
 import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -173,17 +175,28 @@ def manifest_problem(m: Any) -> Optional[str]:
 
     if not isinstance(m, dict):
         return f"manifest is a {type(m).__name__}, not an object"
+    bad = []
     for field, ok in (("key", isinstance(m.get("key"), str)), ("ingredients", is_map(m.get("ingredients"))),
                       ("artifacts", is_map(m.get("artifacts"), dict)), ("provenance", is_map(m.get("provenance")))):
         if not ok:
-            return f"manifest field '{field}' is missing or malformed"
+            bad.append(f"'{field}' is {'missing' if field not in m else 'malformed'}")
+    if bad:
+        return "manifest field " + ", field ".join(bad)
     if not isinstance(m["provenance"].get("date"), str):
         return "manifest field 'provenance.date' is missing"
     for name, art in m["artifacts"].items():
         if not (isinstance(art.get("kind"), str) and is_map(art.get("files"), str) and is_map(art.get("sha256"), str)
                 and set(art["files"].values()) == set(art["sha256"]) and is_map(art.get("meta", {}))):
             return f"artifact '{name}' is malformed (kind, files, sha256 of every file, meta)"
+        for f in art["sha256"]:
+            if not plain_name(f):
+                return f"artifact '{name}' names the file '{f}', which is not a plain file name inside its entry"
     return None
+
+
+def plain_name(f: str) -> bool:
+    """An artifact file's name: one path component, no parent, no hidden or absolute path."""
+    return bool(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", f)) and f not in (".", "..")
 
 
 def newest_manifest(readers, accept: Optional[Callable[[dict], bool]] = None) -> Optional[dict]:
@@ -286,7 +299,9 @@ class Store:
         for art in manifest["artifacts"].values():
             for fname, digest in art["sha256"].items():
                 p = d / fname
-                if not p.exists() or sha256_file(p) != digest:
+                if not p.is_file():
+                    raise CorruptEntry(f"{p}: missing (the manifest lists it, the entry lacks it)")
+                if sha256_file(p) != digest:
                     raise CorruptEntry(f"{p}: content hash mismatch (file damaged or edited)")
         return Entry(d, manifest)
 
@@ -332,17 +347,34 @@ class Store:
             raise
         return Entry(final, manifest)
 
-    def recover(self) -> list[Path]:
+    def hold_lock(self) -> bool:
+        """Join the builds that use this cache, for the life of the process: every build holds a
+        shared lock on ``.work/builds.lock``. True if no other build held it at that moment, so any
+        leftover is from a process that is gone, whatever its PID (PIDs are reused)."""
+        import fcntl
+
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.work_root / "builds.lock", "a")  # held open: closing would release it
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except BlockingIOError:
+            alone = False
+        fcntl.flock(self._lock, fcntl.LOCK_SH)
+        return alone
+
+    def recover(self, alone: bool = False) -> list[Path]:
         """Undo what killed builds left behind: an old entry set aside while its replacement was
         swapped in is put back if the replacement never arrived, and temporary folders of
-        processes that are gone are removed (a live process's are left alone)."""
+        processes that are gone are removed (a live process's are left alone). ``alone``: no other
+        build holds the cache (``hold_lock``), so every leftover's process is gone."""
         touched = []
         if not self.root.exists():
             return touched
         for d in sorted(self.root.glob("*/.old-*")) + sorted(self.root.glob("*/.tmp-*")):
             key, pid = d.name.split("-")[1:3]
             final = d.parent / key if d.name.startswith(".old-") else None
-            if settle_leftover(d, pid, final, complete=lambda f: (f / MANIFEST).exists()):
+            if settle_leftover(d, pid, final, complete=lambda f: (f / MANIFEST).exists(), gone=alone):
                 touched.append(d)
         return touched
 
@@ -363,22 +395,38 @@ class Store:
         return removed
 
 
-def swap_in(new: Path, final: Path, aside: Path) -> None:
+def swap_in(new: Path, final: Path, aside: Path, attempts: int = 1) -> None:
     """Put folder ``new`` at ``final``; what was there is moved to ``aside`` and removed only after
     the new one is in place, so a kill between the two renames leaves it at ``aside``, from where
-    ``Store.recover`` (or ``render.recover_site``) puts it back."""
-    if final.exists():
+    ``Store.recover`` (or ``render.recover_site``) puts it back.
+
+    Another process may swap the same ``final`` at the same moment (two builds rendering one site):
+    the folder it moved away first is simply gone here, and with ``attempts`` > 1 a folder it put in
+    place between our two renames is removed (ours replaces it: the last writer wins), so nobody
+    fails. The cache keeps ``attempts=1``: there the other's entry stays (a reader may be using it). A kill in between
+    leaves ``final`` missing and the original at ``aside``, which recovery puts back."""
+    try:
         os.replace(final, aside)
-    os.replace(new, final)
+    except FileNotFoundError:
+        pass   # nothing there, or the other process moved it away first
+    for i in range(attempts):
+        try:
+            os.replace(new, final)
+            break
+        except OSError as e:
+            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST) or i == attempts - 1:
+                raise
+            shutil.rmtree(final, ignore_errors=True)
     shutil.rmtree(aside, ignore_errors=True)
 
 
 def settle_leftover(d: Path, pid: str, final: Optional[Path] = None,
-                    complete: Callable[[Path], bool] = Path.exists) -> bool:
+                    complete: Callable[[Path], bool] = Path.exists, gone: bool = False) -> bool:
     """A folder that process ``pid`` left behind (``swap_in``'s set-aside original when ``final`` is
-    given, else a temporary folder). If that process is gone, the original goes back to ``final``
-    when no complete replacement is there, and anything else is removed. True if it acted."""
-    if not pid.isdigit() or alive(int(pid)):
+    given, else a temporary folder). If that process is gone (``gone``: known to be, whatever the
+    PID), the original goes back to ``final`` when no complete replacement is there, and anything
+    else is removed. True if it acted."""
+    if not pid.isdigit() or (not gone and alive(int(pid))):
         return False
     if final is not None and not complete(final):
         shutil.rmtree(final, ignore_errors=True)

@@ -117,9 +117,35 @@ def _check_runnable(todo, backend) -> None:
                          "--backend")
 
 
+MAX_SEED = 2**32 - 1   # numpy's and every generator's range; torch takes more, the course's seeds are small
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Every command-line value that can be checked without work, checked before any: one line each."""
+    if args.threads is not None and not 1 <= args.threads <= (os.cpu_count() or 1):
+        raise BuildError(f"--threads {args.threads}: this machine has {os.cpu_count()} CPU threads. Fix: pass 1 to "
+                         f"{os.cpu_count()}, or leave it out to use the idle cores", "--threads")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise BuildError(f"--seed {args.seed}: a seed is a whole number from 0 to {MAX_SEED:,}. Fix: pass one in "
+                         "that range", "--seed")
+    if not 1 <= args.port <= 65535:
+        raise BuildError(f"--port {args.port}: a TCP port is 1 to 65535. Fix: pass one in that range, such as 8000",
+                         "--port")
+    if args.mnist == "idx" and args.mnist_dir is None:
+        raise BuildError("--mnist idx reads IDX files from a folder, and none was given. Fix: add --mnist-dir DIR "
+                         "(the four MNIST files), or use --mnist auto", "--mnist")
+    if args.mnist_dir is not None and not Path(args.mnist_dir).is_dir():
+        raise BuildError(f"--mnist-dir '{args.mnist_dir}' is not a folder. Fix: pass the folder that holds the four "
+                         "MNIST IDX files", "--mnist-dir")
+    if "://" not in args.cache and Path(args.cache).exists() and not Path(args.cache).is_dir():
+        raise BuildError(f"--cache '{args.cache}' is a file, not a folder. Fix: pass a folder (it is created if "
+                         "missing) or an fsspec URL", "--cache")
+
+
 def build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     check_device(args.device)
+    check_options(args)
     if build_stamp.eligible(args):
         stamp = build_stamp.check(args, ROOT)
         if stamp is not None:
@@ -135,9 +161,6 @@ def build(args: argparse.Namespace) -> int:
     if args.frozen:
         cache.forget_digests()
 
-    if args.threads is not None and args.threads < 1:
-        raise BuildError(f"--threads {args.threads}: must be 1 or more. Fix: pass a positive count, or leave it "
-                         "out to use the idle cores", "--threads")
     n_threads, why = threads.apply(args.threads)
     print(f"CPU threads: {n_threads} ({why})")
     local_cache = {} if "://" in args.cache else {"the cache": Path(args.cache)}
@@ -153,7 +176,7 @@ def build(args: argparse.Namespace) -> int:
     content.check_front_matter(pages, experiments)
     overrides, lines = content.merged_overrides(pages)
     store = object_store.open_store(args.cache)
-    for d in store.recover():
+    for d in store.recover(alone=store.hold_lock()):
         print(f"recovered from an interrupted build: {d}")
     cached_mnist, cached_backends = recorded_choices(experiments, store)
     opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,

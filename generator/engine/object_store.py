@@ -65,6 +65,14 @@ class ObjectStore:
             raise BuildError(f"cannot open the cache '{url}': {e}. Fix: install the filesystem's fsspec package "
                              "(s3fs for s3://, gcsfs for gs://) or pass a folder", "--cache") from None
         self.path = self.path.rstrip("/")
+        try:   # reach the store once now: missing credentials or bucket are one line before any work
+            self.fs.ls(self.path) if self.fs.exists(self.path) else None
+        except Exception as e:   # each filesystem raises its own types (botocore's NoCredentialsError, ...)
+            from ..errors import BuildError
+
+            raise BuildError(f"cannot reach the cache '{url}' ({type(e).__name__}: {str(e).splitlines()[0][:160]}). "
+                             "Fix: check the URL and the store's credentials (AWS_* variables for s3://), or pass "
+                             "a folder", "--cache") from None
         digest = hashlib.sha256(self.url.encode()).hexdigest()[:16]
         self.root = Path(mirror) if mirror else Path(tempfile.gettempdir()) / f"fwd-store-{os.getuid()}" / digest
 
@@ -212,7 +220,11 @@ class ObjectStore:
         return [w for w in self.fs.ls(folder, detail=False)
                 if self.fs.isdir(w) and w.rstrip("/").rsplit("/", 1)[-1] not in named and self._age_s(w) > max_age_s]
 
-    def recover(self) -> list[str]:
+    def hold_lock(self) -> bool:
+        """No lock on object storage (nothing is locked there, see above): never known to be alone."""
+        return False
+
+    def recover(self, alone: bool = False) -> list[str]:
         """Remove what dead writers left: their temporary folders in the mirror, and remote files that
         no manifest names once they are ``ORPHAN_AGE_S`` old (a live writer's are younger)."""
         touched = []

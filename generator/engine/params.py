@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import typing
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -25,6 +26,9 @@ def _type_name(tp: Any) -> str:
     if get_origin(tp) is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
     return getattr(tp, "__name__", None) if get_origin(tp) is None else str(tp).replace("typing.", "")
+
+
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")   # 1e-4, 2.5E3: exponent forms only
 
 
 def coerce(value: Any, tp: Any, where: str) -> Any:
@@ -60,6 +64,8 @@ def coerce(value: Any, tp: Any, where: str) -> Any:
             return None
     elif tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
+    elif tp is float and isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        return float(value)   # YAML 1.1 reads 1e-4 (no dot) as text; a user means the number
     elif tp is int and isinstance(value, int) and not isinstance(value, bool):
         return value
     elif tp in (str, bool) and isinstance(value, tp):

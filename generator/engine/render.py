@@ -242,7 +242,7 @@ def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    swap_in(tmp, site_dir, site_dir.parent / f".site-old-{os.getpid()}")
+    swap_in(tmp, site_dir, site_dir.parent / f".site-old-{os.getpid()}", attempts=5)
 
 
 def recover_site(site_dir: Path) -> None:

@@ -82,7 +82,9 @@ def _dtype(device: str) -> torch.dtype:
 
 def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload: Optional[bool]) -> BackendChoice:
     dtype = _dtype(device)
-    for repo, parts in ((deepfloyd.STAGE1, deepfloyd.STAGE1_PARTS), (deepfloyd.STAGE2, deepfloyd.STAGE2_PARTS)):
+    # stage I's tokenizer too: without its vocabulary T5 would embed every prompt alike, silently
+    stage1_parts = (*deepfloyd.STAGE1_PARTS, "tokenizer")
+    for repo, parts in ((deepfloyd.STAGE1, stage1_parts), (deepfloyd.STAGE2, deepfloyd.STAGE2_PARTS)):
         deepfloyd.check_complete(folders[repo], repo, parts, deepfloyd.variant_for(dtype, folders[repo]))
     offload = _default_offload(device) if offload is None else offload
     dtype_name = str(dtype).replace("torch.", "")

@@ -322,6 +322,53 @@ def test_a_site_that_cannot_be_written_is_refused_before_any_work(proj, capsys, 
     assert tree_digest(proj / "cache") == before
 
 
+BAD_OPTIONS = {  # command-line values refused in one line before any work
+    "threads beyond the machine": (["--threads", "100000"], "--threads"),
+    "no threads": (["--threads", "0"], "--threads"),
+    "seed past 2**32": (["--seed", str(2**64)], "--seed"),
+    "negative seed": (["--seed", "-1"], "--seed"),
+    "negative port": (["--serve", "--port", "-5"], "--port"),
+    "port past 65535": (["--serve", "--port", "70000"], "--port"),
+    "idx without its folder": (["--mnist", "idx"], "--mnist"),
+    "an MNIST folder that is a file": (["--mnist-dir", "{file}"], "--mnist-dir"),
+    "a cache that is a file": (["--cache", "{file}"], "--cache"),
+    "an unknown device": (["--device", "tpu"], "--device"),
+    "a bucket without credentials": (["--cache", "s3://no-such-bucket/fwd"], "--cache"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OPTIONS))
+def test_a_bad_option_is_one_clear_line_and_changes_nothing(proj, capsys, monkeypatch, case):
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")   # no credentials from anywhere, offline
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(proj / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(proj / "none"))
+    (proj / "a-file").write_text("not a folder")
+    options, where = BAD_OPTIONS[case]
+    options = [o.replace("{file}", str(proj / "a-file")) for o in options]
+    before = tree_digest(proj / "site"), tree_digest(proj / "cache")
+    args = ["--content", str(proj / "content"), "--site", str(proj / "site")]
+    if "--cache" not in options:
+        args += ["--cache", str(proj / "cache")]
+    code = cli.main(args + options + ["--frozen"])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"error: {where}") and "Fix" in lines[0], lines[0]
+    assert (tree_digest(proj / "site"), tree_digest(proj / "cache")) == before
+
+
+def test_a_number_written_with_an_exponent_is_a_number():
+    from generator.engine import params, registry
+
+    exp = registry.discover()["train_class_ddpm"]
+    assert params.resolve(exp.params_cls, {"lr": "1e-4"}, "train_class_ddpm").lr == 1e-4
+    assert params.resolve(exp.params_cls, {"lr": "2.5E-3"}, "train_class_ddpm").lr == 2.5e-3
+    with pytest.raises(Exception, match="expected float, got 'fast'"):
+        params.resolve(exp.params_cls, {"lr": "fast"}, "train_class_ddpm")
+
+
 SITE_TARGETS = {  # --site values the build must refuse: each folder holds something that is not a site
     "the cache": lambda proj: proj / "cache",
     "the content": lambda proj: proj / "content",

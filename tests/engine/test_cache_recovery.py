@@ -117,3 +117,73 @@ def test_an_entry_computed_meanwhile_by_another_build_is_kept(tmp_path):
     assert not list(tmp_path.glob("exp/.*"))
     entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "3"}, save('"forced"'), replace=True)
     assert store.load("exp", "k" * 64).json("a") == "forced"
+
+
+def test_an_entry_set_aside_comes_back_even_when_its_pid_was_reused(tmp_path):
+    """PIDs are reused: a leftover named after a PID that now belongs to another process (here 1,
+    always alive) is still put back when no build holds the cache's lock."""
+    assert _write(tmp_path, "ok", '"old"') == 0
+    entry = tmp_path / "exp" / ("k" * 16)
+    entry.rename(entry.parent / f".old-{'k' * 16}-1")
+    store = cache.Store(tmp_path)
+    assert store.recover() == []                  # by PID alone: process 1 is alive, so it waits
+    alone = store.hold_lock()
+    assert alone and [p.name for p in store.recover(alone)] == [f".old-{'k' * 16}-1"]
+    assert store.load("exp", "k" * 64).json("a") == "old"
+
+
+def test_a_second_build_is_not_alone_so_a_live_leftover_stays(tmp_path):
+    import os
+
+    first, second = cache.Store(tmp_path), cache.Store(tmp_path)
+    assert first.hold_lock() and not second.hold_lock()
+    live = tmp_path / "exp" / f".tmp-{'k' * 16}-{os.getpid()}"
+    live.mkdir(parents=True)
+    assert second.recover(alone=False) == [] and live.exists()
+
+
+def test_two_renders_swapping_one_site_at_once_both_succeed(tmp_path, monkeypatch):
+    """The race two rendering processes ran into: the site this one found was moved away by the
+    other before this one could set it aside, and the other's site landed in between."""
+    import os
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("first")
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "index.html").write_text("ours")
+    real = os.replace
+
+    def racing(a, b):
+        if Path(a) == site and not (tmp_path / "theirs-moved").exists():   # the other moved it first ...
+            real(site, tmp_path / "theirs-moved")
+            (site).mkdir()                                                  # ... and put its own in place
+            (site / "index.html").write_text("theirs")
+            raise FileNotFoundError(a)
+        return real(a, b)
+
+    monkeypatch.setattr(os, "replace", racing)
+    cache.swap_in(new, site, tmp_path / ".site-old-1", attempts=5)
+    assert (site / "index.html").read_text() == "ours"
+
+
+def test_a_missing_artifact_file_and_a_broken_manifest_say_what_is_wrong(tmp_path):
+    import json
+
+    import pytest
+
+    assert _write(tmp_path, "ok", '"old"') == 0
+    store = cache.Store(tmp_path)
+    entry = tmp_path / "exp" / ("k" * 16)
+    (entry / "a.json").unlink()
+    with pytest.raises(cache.CorruptEntry, match="a.json: missing"):
+        store.load("exp", "k" * 64)
+    assert "'artifacts' is malformed" in cache.manifest_problem({"artifacts": 5})
+    escaping = {"key": "k", "ingredients": {}, "provenance": {"date": "now"},
+                "artifacts": {"a": {"kind": "image", "files": {"main": "../../../../etc/hostname"},
+                                    "sha256": {"../../../../etc/hostname": "0" * 64}}}}
+    assert "not a plain file name" in cache.manifest_problem(escaping)
+    (entry / "manifest.json").write_text(json.dumps({**escaping, "key": "k" * 64}))
+    with pytest.raises(cache.CorruptEntry, match="not a plain file name"):
+        store.load("exp", "k" * 64)

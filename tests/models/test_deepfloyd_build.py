@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache, cli, registry
+import torch
+
+from generator.engine import cache, cli, registry, site_guard
+from generator.models import deepfloyd, prompt_sets
 
 from ..fixtures import tiny_deepfloyd
 
@@ -114,7 +117,8 @@ def test_every_used_prompt_was_embedded_once_then_stage_one_ran_without_t5(df_bu
 
     overrides, _ = content.merged_overrides(content.gather(ROOT / "content", ROOT))
     for name in PART_A:
-        p = params.resolve(experiments[name].params_cls, overrides.get(name, {}), name)
+        given = {**prompt_sets.defaults("deepfloyd").get(name, {}), **overrides.get(name, {})}
+        p = params.resolve(experiments[name].params_cls, given, name)
         used |= set(getattr(p, "used_prompts", list)())
     prompts = json.loads((proj / "cache" / "prompt_embeddings" / _entry(proj, "prompt_embeddings")["key"][:16]
                           / "prompts.json").read_text())
@@ -146,6 +150,7 @@ def small_proj(tmp_path) -> Path:
     (tmp_path / "cache" / "x" / "keep.txt").write_text("previous cache")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("previous site")
+    (tmp_path / "site" / site_guard.MARK).write_text(site_guard.MARK_TEXT)   # a site an earlier build wrote
     return tmp_path
 
 
@@ -208,3 +213,77 @@ def test_auto_picks_deepfloyd_only_with_weights_and_cuda_and_says_why(standin, t
     forced = select.choose("deepfloyd", "cpu", standin)
     assert forced.name == "deepfloyd" and "fp32" in forced.reason and forced.dtype == "float32"
     assert f"@{tiny_deepfloyd.REVISION}" in forced.identity
+
+
+def test_deepfloyd_draws_the_course_prompts_and_scratch_the_digits(df_build):
+    proj, _ = df_build
+    anagrams = _entry(proj, "anagrams")["ingredients"]["params"]["illusions"]
+    assert ["an oil painting of an old man", "an oil painting of people around a campfire", "flip"] in anagrams
+    for name in PART_A:
+        assert "handwritten" not in json.dumps(_entry(proj, name)["ingredients"]["params"]), name
+    scratch = [json.loads(p.read_text()) for p in (ROOT / "cache" / "anagrams").glob("*/manifest.json")]
+    assert any("a handwritten 6" in json.dumps(m["ingredients"]["params"]) for m in scratch)
+
+
+def test_one_prompt_edited_reruns_only_the_experiments_that_use_it(df_build, standin, capsys, tmp_path):
+    proj, _ = df_build
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    page = tmp_path / "content" / "index.md"
+    text = page.read_text()
+    head, sep, body = text.partition("\n---\n")
+    page.write_text(head + "\nexperiments:\n  inpainting: {prompt: 'a watercolor of a lighthouse'}" + sep + body)
+    capsys.readouterr()
+    assert cli.main(_args(proj, standin, "--explain", "--content", str(tmp_path / "content"))) == 0
+    rows = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln.split()[:1] and
+            ln.split()[0] in PART_A + ["prompt_embeddings"]}
+    stale = {name for name, ln in rows.items() if " fresh " not in ln}
+    assert stale == {"inpainting", "prompt_embeddings"}, rows
+    # a DeepFloyd result is explained against DeepFloyd's earlier entry, not the scratch model's
+    assert "param prompt" in rows["inpainting"] and "mnist_classifier" not in rows["inpainting"]
+
+
+def test_the_t5_encoder_is_freed_after_embedding_even_under_offload(standin):
+    import weakref
+
+    from transformers import T5EncoderModel
+
+    seen = []
+    forward = T5EncoderModel.forward
+
+    def recording(self, *a, **k):
+        seen.append(weakref.ref(self))
+        return forward(self, *a, **k)
+
+    folder = deepfloyd.locate(deepfloyd.STAGE1, standin)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(T5EncoderModel, "forward", recording)
+        for offload in (False, True):
+            seen.clear()
+            deepfloyd.embed_prompts(["a photo of a cat", ""], folder, "cpu", torch.float32, offload=offload)
+            assert seen and all(r() is None for r in seen), f"T5 still alive after embedding (offload={offload})"
+
+
+@pytest.mark.parametrize("stage", ["IF-I-XL-v1.0", "IF-II-L-v1.0"])
+def test_a_missing_tokenizer_vocabulary_is_one_line_before_anything_runs(standin, small_proj, tmp_path, capsys,
+                                                                        stage):
+    hub = tmp_path / "broken"
+    shutil.copytree(standin, hub)
+    snap = next((hub / f"models--DeepFloyd--{stage}" / "snapshots").iterdir())
+    (snap / "tokenizer" / "tokenizer.json").unlink()
+    _page(small_proj)
+    line = _fails_in_one_line(small_proj, hub, capsys)
+    assert "tokenizer/tokenizer.json" in line and stage in line
+
+
+def test_out_of_memory_in_stage_two_is_a_user_error_with_the_fix():
+    def out_of_memory(**_):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    b = deepfloyd.DeepFloydBackend.__new__(deepfloyd.DeepFloydBackend)
+    b._stage2, b._load_stage2 = out_of_memory, None
+    b.embeddings, b.device, b.dtype = {"": torch.zeros(1, 4, 8), "a cat": torch.ones(1, 4, 8)}, "cpu", torch.float32
+    with pytest.raises(deepfloyd.DeepFloydError, match=r"stage II.*Fix: pass --offload"):
+        b.upsample(torch.zeros(1, 3, 64, 64), "a cat", torch.Generator())
+    from generator.engine import run
+
+    assert deepfloyd.DeepFloydError in run.USER_ERRORS   # reported in one line, not as a bug
