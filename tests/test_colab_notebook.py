@@ -160,7 +160,7 @@ def test_tampered_and_foreign_entries_are_refused_each_in_one_line(colab, tmp_pa
     man["key"] = cache.key_of(man["ingredients"])
     (e / "manifest.json").write_text(json.dumps(man))
     for folder, why in ((tampered, "does not match its sha256"), (foreign, "gamma: 9.0 -> 3.0"),
-                        (escape, "not a plain name")):
+                        (escape, "not a plain file name")):
         done = _run(clone, "--import-results", str(folder), "--content", str(tmp / "content"), env=env)
         errors = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
         assert done.returncode == 2 and len(errors) == 1 and "refused" in errors[0], done.stdout + done.stderr

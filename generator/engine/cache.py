@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -195,8 +196,10 @@ def manifest_problem(m: Any) -> Optional[str]:
 
 
 def plain_name(f: str) -> bool:
-    """An artifact file's name: one path component, no parent, no hidden or absolute path."""
-    return bool(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", f)) and f not in (".", "..")
+    """An artifact file's name inside its entry: plain components (the object store keeps each
+    writer's files in a folder of their own, ``WRITER/name.png``), never a parent, a hidden or an
+    absolute path."""
+    return all(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", part) and part != ".." for part in f.split("/"))
 
 
 def newest_manifest(readers, accept: Optional[Callable[[dict], bool]] = None) -> Optional[dict]:
@@ -349,12 +352,15 @@ class Store:
 
     def hold_lock(self) -> bool:
         """Join the builds that use this cache, for the life of the process: every build holds a
-        shared lock on ``.work/builds.lock``. True if no other build held it at that moment, so any
+        shared lock on a file named after the cache's path (in the system's temporary folder). True if no other build held it at that moment, so any
         leftover is from a process that is gone, whatever its PID (PIDs are reused)."""
         import fcntl
 
-        self.work_root.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.work_root / "builds.lock", "a")  # held open: closing would release it
+        # the lock file lives outside the cache (a build that changes nothing leaves the cache as it was)
+        folder = Path(tempfile.gettempdir()) / f"fwd-locks-{os.getuid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:16]
+        self._lock = open(folder / f"{name}.lock", "a")  # held open: closing would release it
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             alone = True

@@ -71,8 +71,9 @@ def verify(d: Path) -> tuple[dict | None, str]:
     except (OSError, ValueError) as e:
         return None, f"unreadable manifest ({type(e).__name__})"
     problem = manifest_problem(man)
-    if problem:
-        return None, problem
+    if problem:   # still read what it says it is, for the table and the plan
+        ok = isinstance(man, dict) and isinstance(man.get("ingredients"), dict)
+        return (man if ok else None), problem
     if key_of(man["ingredients"]) != man["key"]:
         return man, "its key is not the hash of its ingredients (edited after it was made)"
     if d.name != man["key"][:16] or man["ingredients"].get("name") != d.parent.name:
@@ -132,7 +133,7 @@ def import_results(spec: str, args) -> int:
             raise BuildError(f"no cache entries (NAME/KEY/manifest.json) in '{spec}'. Fix: pass the zip or folder "
                              "of results the notebook or build produced", "--import-results")
         checked = [(d, *verify(d)) for d in dirs]
-        readable = [man for _, man, _ in checked if man is not None]
+        readable = [man for _, man, _ in checked if man is not None]   # tell which model and seed
         local = _local_keys(readable, args) if any(not why for _, _, why in checked) else {}
         store_root = Path(args.cache)
         rows, refused = [], 0

@@ -351,7 +351,13 @@ def test_a_bad_option_is_one_clear_line_and_changes_nothing(proj, capsys, monkey
     args = ["--content", str(proj / "content"), "--site", str(proj / "site")]
     if "--cache" not in options:
         args += ["--cache", str(proj / "cache")]
-    code = cli.main(args + options + ["--frozen"])
+    try:
+        code = cli.main(args + options + ["--frozen"])
+    finally:   # fsspec keeps filesystems per arguments: later tests must not get this credential-less one
+        import fsspec
+
+        for cls in fsspec.registry.values():
+            cls.clear_instance_cache()
     err = capsys.readouterr().err
     lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
     assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
