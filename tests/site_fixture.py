@@ -1,6 +1,8 @@
 """The real site, built once per session from the committed cache with --frozen."""
 import functools
+import gzip
 import http.server
+import io
 import os
 import socketserver
 import threading
@@ -23,9 +25,27 @@ def site(tmp_path_factory) -> Path:
 
 
 class SubPathHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site under /repo/, as GitHub Pages serves a project site; records 404s."""
+    """Serves the site under /repo/, as GitHub Pages serves a project site; records 404s. Like Pages, it
+    sends text (HTML, CSS, JS, JSON, SVG) gzip-compressed to a browser that accepts it, so the bytes a test
+    counts are the bytes a reader downloads; images go as they are (they are compressed already)."""
 
     missing: list[str] = []
+    COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".txt"}
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path.split("?")[0]))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if (path.suffix not in self.COMPRESSED or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def translate_path(self, path):
         if not path.startswith("/repo/"):

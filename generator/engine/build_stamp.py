@@ -26,7 +26,8 @@ from typing import Iterable, Optional
 
 from .object_store import is_url
 
-ENV_VARS = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "OMP_NUM_THREADS")
+ENV_VARS = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "OMP_NUM_THREADS", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL",
+            "GITHUB_SHA")
 OPTIONS = ("backend", "device", "seed", "mnist", "mnist_dir", "weights", "offload", "threads", "content",
            "templates", "cache", "site")
 

@@ -189,6 +189,7 @@ def build(args: argparse.Namespace) -> int:
         renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
     backend = env.backend_choice
     print(f"Part A backend: {backend.name} ({backend.reason})")
+    content.number_figures(pages, backend.name)
     # 2. plan: keys and freshness of every experiment
     roots = sorted(page_roots(pages, overrides, backend) | set(args.only) | set(args.force))
     nodes = plan(experiments, overrides, env, store, lines, roots=roots)
@@ -228,7 +229,8 @@ def build(args: argparse.Namespace) -> int:
     # 4. render
     rows = summary_rows(nodes)
     print_table(rows, ["experiment", "result", "seconds", "device", "host", "reason"])
-    missing = sorted({f.experiment for p in pages for f in p.figures} - {n.name for n in nodes if n.entry})
+    shown = {f.experiment for p in pages for f in p.figures if f.number}
+    missing = sorted(shown - {n.name for n in nodes if n.entry})
     if missing:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")
         return 0
@@ -248,6 +250,8 @@ def render_site(pages, nodes, renderer, args, backend, rows) -> None:
                  "backend_reason": backend.reason}
     files = {}
     for page in pages:
+        if not page.meta.get("author"):
+            print(f"note: {page.rel} is not signed: add 'author: Your Name' to its front matter")
         context = {"build": seed_line, "summary_url": "build-summary/index.html"}
         out, text = renderer.render_page(page, entries, context)
         files[out] = text

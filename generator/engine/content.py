@@ -13,6 +13,12 @@ Front matter (YAML between ``---`` lines)::
 A figure is a line of its own::
 
     ![Caption text, also the alt text](exp:forward_process/noisy)
+
+A link to the repository's own source names a path from the repository's root; it points at the
+``repository:`` of the front matter (on GitHub Actions, the repository being built), and stays plain
+words where no repository is known::
+
+    [the forward process](source:generator/diffusion/forward.py)
 """
 from __future__ import annotations
 
@@ -27,6 +33,10 @@ from ..errors import BuildError
 
 FIGURE = re.compile(r"^\s*!\[(?P<caption>[^\]]*)\]\(exp:(?P<exp>[\w-]+)/(?P<artifact>[\w.-]+)\)\s*$")
 ANY_REF = re.compile(r"\(exp:[^)]*\)")
+REPOSITORY = re.compile(r"https://[\w.-]+/[\w.-]+/[\w.-]+/?")
+DIV_TAG = re.compile(r"<div\b(?:[^>]*?\bclass=\"(?P<classes>[^\"]*)\")?[^>]*>|(?P<close></div>)")
+FOR_MODEL = re.compile(r"\bon-([\w-]+)")
+SOURCE_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\(source:(?P<path>[^)\s]*)\)")
 
 
 @dataclass
@@ -35,7 +45,11 @@ class FigureRef:
     artifact: str
     caption: str
     where: str          # "content/index.md:42"
-    number: int = 0
+    number: int = 0     # 0: not shown on this build's Part A model
+    only_on: Optional[str] = None   # inside <div class="on-MODEL">: shown on that Part A model only
+
+    def shown_on(self, backend: str) -> bool:
+        return self.only_on in (None, backend)
 
 
 @dataclass
@@ -78,6 +92,10 @@ def _override_lines(node, rel: str) -> dict:
                 for pk, _ in ev.value:
                     out[(ek.value, pk.value)] = f"{rel}:{pk.start_mark.line + 2}"
     return out
+
+
+def _key_line(node, key: str) -> int:
+    return next((k.start_mark.line + 2 for k, _ in node.value if k.value == key), 2)
 
 
 def _read_utf8(path: Path, rel: str) -> str:
@@ -139,6 +157,9 @@ def read_page(path: Path, root: Path) -> Page:
     for key in ("layout", "title", "permalink"):
         if key not in meta:
             raise BuildError(f"front matter lacks '{key}'. Fix: add '{key}: ...'", f"{rel}:1")
+    if "repository" in meta and not REPOSITORY.fullmatch(str(meta["repository"])):
+        raise BuildError(f"'repository: {meta['repository']}' is not a repository's web address. Fix: write "
+                         "it as https://github.com/USER/REPO", f"{rel}:{_key_line(node, 'repository')}")
     overrides = meta.get("experiments") or {}
     lines = _override_lines(node, rel)
     if not isinstance(overrides, dict):
@@ -150,18 +171,36 @@ def read_page(path: Path, root: Path) -> Page:
                              f"write '{name}: {{param: value}}'", lines.get((name, None), f"{rel}:2"))
     page = Page(path, rel, meta, [], body_start, overrides=overrides, override_lines=lines,
                 meta_lines={k.value: f"{rel}:{k.start_mark.line + 2}" for k, _ in node.value})
+    blocks: list[Optional[str]] = []   # the open <div>s, each with the Part A model it is for (or None)
     for i, line in enumerate(body):
         where = f"{rel}:{body_start + i}"
+        for tag in DIV_TAG.finditer(line):
+            if tag["close"]:
+                blocks = blocks[:-1]
+            else:
+                model = FOR_MODEL.search(tag["classes"] or "")
+                blocks.append(model[1] if model else None)
         m = FIGURE.match(line)
         if m:
-            page.figures.append(FigureRef(m["exp"], m["artifact"], m["caption"].strip(), where))
+            only_on = next((b for b in reversed(blocks) if b), None)
+            page.figures.append(FigureRef(m["exp"], m["artifact"], m["caption"].strip(), where, only_on=only_on))
             page.body_lines.append(line)
         else:
+            for link in SOURCE_LINK.finditer(line):
+                _check_source(link["path"], root, where)
             if ANY_REF.search(line) and "exp:" in line:
                 raise BuildError("a figure reference must stand alone on its line as "
                                  "![caption](exp:experiment/artifact)", where)
             page.body_lines.append(line)
     return page
+
+
+def _check_source(path: str, root: Path, where: str) -> None:
+    target = (root / path).resolve()
+    if not path or ".." in PurePosixPath(path).parts or not target.exists():
+        raise BuildError(f"source link to '{path}', which is not a file or folder of the repository. Fix: give "
+                         "its path from the repository's root, e.g. (source:generator/diffusion/forward.py)",
+                         where)
 
 
 def gather(content_dir: Path, root: Path) -> list[Page]:
@@ -209,6 +248,16 @@ def check_references(pages: list[Page], experiments: dict) -> None:
                                  f"of {', '.join(arts)}", fig.where)
             n += 1
             fig.number = n
+
+
+def number_figures(pages: list[Page], backend: str) -> None:
+    """Number the figures this build's page shows (1, 2, ... in reading order); a figure written for
+    another Part A model only (inside ``<div class="on-MODEL">``) gets 0 and leaves no gap."""
+    n = 0
+    for page in pages:
+        for fig in page.figures:
+            n += fig.shown_on(backend)
+            fig.number = n if fig.shown_on(backend) else 0
 
 
 def check_front_matter(pages: list[Page], experiments: dict) -> None:

@@ -41,6 +41,8 @@ OUTSIDE_KEYS = {
                             "in tests/test_determinism.py",
     "generator/engine/build_stamp.py": "lets a no-op build skip planning when no input changed",
     "generator/engine/render.py": "turns cached artifacts into HTML; renders, never computes",
+    "generator/engine/animation.py": "makes a trajectory's GIF and still frame from its cached sprite sheet while "
+                                     "rendering; never writes to the cache",
     "generator/engine/site_guard.py": "decides which folder --site may replace; touches no result",
     "generator/engine/estimate.py": "estimates a rerun's seconds from provenance and a benchmark; never hashed",
     "generator/engine/import_results.py": "copies verified entries into the cache; each entry's key is checked "

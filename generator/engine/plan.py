@@ -162,7 +162,8 @@ def page_roots(pages, overrides: dict, choice) -> set[str]:
     from ..models import select
 
     other_backends = select.BACKEND_UPSTREAM - set(choice.upstream)
-    return {f.experiment for p in pages for f in p.figures} | (set(overrides) - other_backends)
+    shown = {f.experiment for p in pages for f in p.figures if f.shown_on(choice.name)}
+    return shown | (set(overrides) - other_backends)
 
 
 def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optional[str], dict[str, str]]:

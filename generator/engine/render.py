@@ -7,15 +7,18 @@ only when complete, so a failed build leaves the previous site intact.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Optional
 
 import jinja2
 import markdown
+import markupsafe
 import markdown.inlinepatterns
 import markdown.preprocessors
 import markdown.treeprocessors
@@ -23,9 +26,9 @@ from latex2mathml.converter import convert as latex_to_mathml
 from PIL import Image
 
 from ..errors import BuildError
-from .cache import settle_leftover, swap_in
-from . import site_guard
-from .content import FIGURE, Page, page_output
+from .cache import ROOT, settle_leftover, swap_in
+from . import animation, estimate, site_guard
+from .content import FIGURE, SOURCE_LINK, Page, page_output
 
 INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
 BLOCK_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)   # anywhere, as before the extension
@@ -110,6 +113,29 @@ class _DropOtherBackends(markdown.treeprocessors.Treeprocessor):
                     parent.remove(child)
 
 
+def source_base(meta: dict) -> Optional[str]:
+    """Where links to the repository's source point: on GitHub Actions the repository and commit
+    being built (a fork links to itself), elsewhere the front matter's ``repository:`` at its default
+    branch; None where neither is known (the words stay, unlinked)."""
+    env = os.environ
+    if env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL", "https://github.com")
+        return f"{server}/{env['GITHUB_REPOSITORY']}/blob/{env.get('GITHUB_SHA') or 'HEAD'}/"
+    url = meta.get("repository")   # checked by content.read_page
+    return f"{str(url).rstrip('/')}/blob/HEAD/" if url else None
+
+
+def with_source_links(lines: list[str], base: Optional[str], root: Path) -> list[str]:
+    """[words](source:path) -> a link to the file (or folder) at ``base``, or the plain words where base
+    is None."""
+    def link(m: re.Match) -> str:
+        if not base:
+            return m["text"]
+        kind = "tree" if (root / m["path"]).is_dir() else "blob"   # GitHub's word for a folder
+        return f"[{m['text']}]({base.replace('/blob/', f'/{kind}/')}{m['path']})"
+    return [SOURCE_LINK.sub(link, line) for line in lines]
+
+
 def relative_root(out: PurePosixPath) -> str:
     depth = len(out.parts) - 1
     return "../" * depth if depth else "./"
@@ -127,6 +153,66 @@ def column_labels(labels: list[str]) -> list[str]:
     return [lab.replace(" (", "\n(") for lab in shown]
 
 
+SUBSCRIPTED = re.compile(r"\b([A-Za-z])_([A-Za-z0-9]+)\b|\b([A-Za-z])(0)\b")
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def maths_label(text) -> markupsafe.Markup:
+    """A label as maths is written: 'x_t' -> x with an italic subscript t, 'i_start' -> i with the
+    subscript 'start', 'x0 estimate' -> x with subscript 0 (HTML, escaped; the cache keeps plain text)."""
+    def sub(m: re.Match) -> str:
+        base, index = (m[1], m[2]) if m[1] else (m[3], m[4])
+        index = f"<i>{index}</i>" if len(index) == 1 and index.isalpha() else index
+        return f"<i>{base}</i><sub>{index}</sub>"
+    return markupsafe.Markup(SUBSCRIPTED.sub(sub, str(markupsafe.escape(text))))
+
+
+NAMED_VALUE = re.compile(r"^(?P<lead>[^=()]+ = )(?P<value>[^(]+?)(?: \((?P<aside>[^)]*)\))?$")
+
+
+def column_label_html(labels: list[str]) -> list[markupsafe.Markup]:
+    """Column labels as HTML: maths set as maths, and where four or more read 'NAME = VALUE (ASIDE)'
+    ('i_start = 5 (t = 840)'), the name and the aside in spans that a phone hides, the name after the
+    first column ('i_start = 1', '3', '5', ...; the full label is each label's title)."""
+    shown = column_labels(labels)
+    named = [NAMED_VALUE.match(lab) for lab in labels]
+    if sum(m is not None and m["aside"] is not None for m in named) < 4:   # short labels fit as they are
+        return [maths_label(s) for s in shown]
+    out, first = [], True
+    for s, m in zip(shown, named):
+        if m is None:
+            out.append(maths_label(s))
+            continue
+        html = (f'<span class="lead{"" if first else " repeat"}">{maths_label(m["lead"])}</span>'
+                f'{maths_label(m["value"])}')
+        if m["aside"]:
+            html += f'<span class="aside">\n({maths_label(m["aside"])})</span>'
+        out.append(markupsafe.Markup(html))
+        first = False
+    return out
+
+
+def label_words(text) -> str:
+    """The same label as plain words, for titles and accessible names: 'i_start = 5' -> 'i start = 5'."""
+    return SUBSCRIPTED.sub(lambda m: f"{m[1]} {m[2]}" if m[1] else f"{m[3]} {m[4]}", str(text))
+
+
+def number_text(value) -> str:
+    """A number as readers write it: 2,760 (not 2.76e+03), 0.963, 1.2 × 10⁻⁵; integers with commas."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value == 0 or abs(value) >= 1e-3:
+        return f"{value:.3g}"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{float(mantissa):.3g} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
 def metric_text(value, key: str = "") -> str:
     """One value of a ``metrics`` artifact as table text: 1,996,417; 0.963; a long series
     summarised (a ``*seconds`` series as its total and median, others as first -> last)."""
@@ -135,7 +221,7 @@ def metric_text(value, key: str = "") -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return number_text(value)
     if isinstance(value, dict):
         return json.dumps(value)
     if isinstance(value, (list, tuple)):
@@ -144,20 +230,26 @@ def metric_text(value, key: str = "") -> str:
             median = sorted(numbers)[len(numbers) // 2]
             return f"{sum(numbers):,.0f} s in all, {median:.1f} s each (median of {len(numbers)})"
         if len(value) > 12 and len(numbers) == len(value):
-            return f"{len(value):,} values, {numbers[0]:.3g} first, {numbers[-1]:.3g} last"
+            return f"{len(value):,} values, {number_text(numbers[0])} first, {number_text(numbers[-1])} last"
         return ", ".join(metric_text(v, key) for v in value)
     return str(value)
 
 
 @dataclass
 class Asset:
-    """An artifact file published under a content-hashed name."""
+    """An artifact file published under a content-hashed name, or bytes made from one at render time
+    (``data``: a trajectory's GIF and still frame)."""
 
-    source: Path
+    source: Path | None
     url: str  # relative to the site root: media/<hash>.<ext>
+    data: bytes | None = None
 
     def write(self, dest: Path) -> None:
-        if dest.suffix != self.source.suffix:   # a PNG published as WebP (Renderer.publish)
+        if self.data is not None:
+            dest.write_bytes(self.data)
+        elif self.source is None:
+            raise ValueError(f"asset {self.url} has neither a source nor data")
+        elif dest.suffix != self.source.suffix:   # a PNG published as WebP (Renderer.publish)
             with Image.open(self.source) as im:
                 im.save(dest, format="WEBP", **WEBP_FROM_PNG)
         else:
@@ -178,7 +270,13 @@ class Renderer:
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.filters["metric_text"] = metric_text
         self.env.filters["column_labels"] = column_labels
+        self.env.filters["column_label_html"] = column_label_html
+        self.env.filters["maths_label"] = maths_label
+        self.env.filters["label_words"] = label_words
+        self.env.filters["number_text"] = number_text
+        self.env.filters["duration"] = estimate.duration
         self.assets: dict[str, Asset] = {}
+        self._takeaways: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
     def template(self, name: str, where: str):
         try:
@@ -192,13 +290,33 @@ class Renderer:
         self.assets[url] = Asset(path, url)
         return url
 
+    def publish_bytes(self, data: bytes, suffix: str) -> str:
+        url = f"media/{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+        self.assets[url] = Asset(None, url, data)
+        return url
+
     def figure_html(self, fig, entry, root: str, macros) -> str:
         art = entry.artifact(fig.artifact)
-        urls = {role: root + self.publish(entry.path / f, art["sha256"][f]) for role, f in art["files"].items()}
-        data = None
-        if art["kind"] in ("table", "metrics"):
+        data, extra = None, {}
+        if art["kind"] in ("table", "metrics"):   # written into the page; the JSON itself is not published
             data = json.loads((entry.path / art["files"]["main"]).read_text())
-        return macros.figure(fig=fig, kind=art["kind"], meta=art["meta"], urls=urls, data=data)
+            urls = {}
+        else:
+            urls = {role: root + self.publish(entry.path / f, art["sha256"][f]) for role, f in art["files"].items()}
+        if art["kind"] == "trajectory":
+            gif, still = self.takeaways(entry.path / art["files"]["sprite"], art["meta"])
+            urls["gif"], urls["still"] = root + self.publish_bytes(gif, ".gif"), root + self.publish_bytes(still, ".webp")
+            extra["gif_size"] = animation.size_text(len(gif))
+        return macros.figure(fig=fig, kind=art["kind"], meta=art["meta"], urls=urls, data=data, extra=extra)
+
+    def takeaways(self, sprite: Path, meta: dict) -> tuple[bytes, bytes]:
+        """A trajectory's GIF and still frame (generator/engine/animation.py), made once per sheet."""
+        key = (str(sprite), json.dumps(meta, sort_keys=True))
+        if key not in self._takeaways:
+            with Image.open(sprite) as im:
+                im.load()
+                self._takeaways[key] = animation.gif_bytes(im, meta), animation.still_bytes(im, meta)
+        return self._takeaways[key]
 
     def render_page(self, page: Page, entries: dict, context: dict) -> tuple[PurePosixPath, str]:
         out = page_output(str(page.meta["permalink"]))
@@ -207,12 +325,13 @@ class Renderer:
         macros = self.template("figures.html", page.rel).module
 
         def draw(i: int) -> str:
-            fig = page.figures[i]
-            return self.figure_html(fig, entries[fig.experiment], root, macros)
+            fig = page.figures[i]   # number 0: for another Part A model, in a block that BackendNotes drops
+            return self.figure_html(fig, entries[fig.experiment], root, macros) if fig.number else ""
 
         extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists", Maths(), Figures(draw),
                       BackendNotes(context["build"]["backend"])]
-        body = markdown.markdown("\n".join(page.body_lines), extensions=extensions, output_format="html")
+        lines = with_source_links(page.body_lines, source_base(page.meta), ROOT)
+        body = markdown.markdown("\n".join(lines), extensions=extensions, output_format="html")
         html_text = layout.render(page=page.meta, content=body, root=root, **context)
         return out, html_text
 

@@ -12,7 +12,7 @@ from ..constraints import NON_EMPTY, T_1000, between, each
 from ..diffusion.forward import q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.schedule import scale_timestep
-from ._parta import backend_note, load_image, noise_like, show
+from ._parta import load_image, noise_like, show
 
 SECTION = 3
 USES_BACKEND = True
@@ -58,7 +58,8 @@ def run(p: Params, ctx) -> dict:
     ax.set_title("Choosing the blur: best sigma per noise level (star)")
     ax.legend(frameon=False)
     cols = [f"t = {c['t']}" for c in chosen]
-    note = f"Kernel = 2 ceil(3 sigma) + 1. Seed {ctx.seed}. {backend_note(b)}"
+    note = (f"Kernel width 2⌈3σ⌉ + 1 pixels. Seed {ctx.seed}. No network runs here; the noise follows the "
+            "schedule that Part A samples with.")
     return {"denoised": media.Grid([noisy_row, blur_row], ["noisy", "best blur"], cols, note=note),
             "search": media.Plot(fig, "PSNR of the blurred image against sigma"),
             "chosen": {"columns": list(chosen[0]), "rows": [list(c.values()) for c in chosen]}}

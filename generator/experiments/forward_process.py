@@ -8,7 +8,7 @@ from .. import media
 from ..constraints import NON_EMPTY, T_1000, each
 from ..diffusion.forward import q_sample
 from ..diffusion.schedule import scale_timestep
-from ._parta import backend_note, load_image, noise_like, show
+from ._parta import load_image, noise_like, show
 
 SECTION = 2
 USES_BACKEND = True
@@ -30,4 +30,6 @@ def run(p: Params, ctx) -> dict:
     noisy = [q_sample(x, t, b.abar, eps) for t in ts]
     row = show(b, x) + [show(b, n)[0] for n in noisy]
     cols = ["original"] + [f"t = {t}" + (f" (of {b.T})" if b.T != 1000 else "") for t in ts]
-    return {"noisy": media.Grid([row], [], cols, note=f"One noise draw, seed {ctx.seed}. {backend_note(b)}")}
+    note = (f"One noise draw, seed {ctx.seed}. No network runs here, only the noise schedule that Part A "
+            "samples with.")
+    return {"noisy": media.Grid([row], [], cols, note=note)}

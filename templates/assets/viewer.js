@@ -4,7 +4,14 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // "Figure 12": every control names its figure, so that a screen reader's list of controls is unique
+  function figureName(el) {
+    const fig = el.closest("figure[id^='fig-']");
+    return fig ? "Figure " + fig.id.slice(4) : "Figure";
+  }
+
   function trajectory(box) {
+    const name = figureName(box);
     const n = +box.dataset.frames, fw = +box.dataset.frameWidth, fh = +box.dataset.frameHeight;
     const perRow = +box.dataset.spriteCols || n;   // frames per row of the sprite sheet
     const labels = JSON.parse(box.dataset.labels), fps = +box.dataset.fps || 8;
@@ -19,9 +26,10 @@
     controls.className = "traj-controls";
     const play = document.createElement("button");
     play.type = "button"; play.textContent = "▶ play";
+    play.setAttribute("aria-label", "Play " + name.toLowerCase());
     const range = document.createElement("input");
     range.type = "range"; range.min = 0; range.max = n - 1; range.step = 1; range.value = 0;
-    range.setAttribute("aria-label", (box.dataset.axis || "frame") + " (arrow keys move one step)");
+    range.setAttribute("aria-label", name + ": " + (box.dataset.axis || "frame") + " (arrow keys move one step)");
     const out = document.createElement("output");
     controls.append(play, range, out);
     let timer = null;
@@ -36,11 +44,12 @@
       ctx.clearRect(0, 0, fw, fh);
       ctx.drawImage(sprite, (i % perRow) * fw, Math.floor(i / perRow) * fh, fw, fh, 0, 0, fw, fh);
     }
-    function stop() { clearInterval(timer); timer = null; play.textContent = "▶ play"; }
+    function stop() { clearInterval(timer); timer = null; play.textContent = "▶ play"; play.setAttribute("aria-label", "Play " + name.toLowerCase()); }
     play.addEventListener("click", function () {
       if (timer) return stop();
       if (+range.value >= n - 1) draw(0);
       play.textContent = "❚❚ pause";
+      play.setAttribute("aria-label", "Pause " + name.toLowerCase());
       timer = setInterval(function () {
         const i = +range.value + 1;
         if (i >= n) return stop();
@@ -60,6 +69,13 @@
       load();
     }
     play.addEventListener("click", load);
+    // opened large like an image: the lightbox shows the downloadable GIF, fetched only now
+    if (box.dataset.gif) {
+      canvas.tabIndex = 0;
+      canvas.setAttribute("role", "button");
+      canvas.setAttribute("aria-label", "Enlarge " + name.toLowerCase() + ": " + box.dataset.alt);
+      canvas.dataset.zoomSrc = box.dataset.gif;
+    }
     box.append(canvas);
     // the controls go below the labelled grid, so that the row labels span the picture alone
     (box.closest(".labelled") || box).append(controls);
@@ -93,8 +109,8 @@
     dialog.append(bar, big);
     document.body.append(dialog);
     function open(img) {
-      big.src = img.currentSrc || img.src;
-      big.alt = img.alt;
+      big.src = img.dataset.zoomSrc || img.currentSrc || img.src;
+      big.alt = img.alt || img.getAttribute("aria-label");
       big.classList.toggle("pixelated", img.classList.contains("pixelated"));
       const fig = img.closest("figure");
       const cap = fig && fig.querySelector("figcaption");
@@ -102,17 +118,29 @@
       dialog.showModal();
       close.focus();
     }
+    // figures whose tiles turn on a tap are not enlarged by a tap (one tap, one meaning): they get a
+    // button instead, as trajectories have their canvas
+    document.querySelectorAll("[data-tiles] img[data-zoom]").forEach(function (img) {
+      img.removeAttribute("data-zoom");
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "enlarge"; button.textContent = "⤢ enlarge";
+      button.setAttribute("aria-label", "Enlarge " + figureName(img).toLowerCase());
+      button.addEventListener("click", function () { open(img); });
+      const fig = img.closest("figure");
+      fig.insertBefore(button, fig.querySelector("figcaption"));
+    });
     document.querySelectorAll("img[data-zoom]").forEach(function (img) {
       img.tabIndex = 0;
       img.setAttribute("role", "button");
-      img.setAttribute("aria-label", "Enlarge: " + img.alt);
+      img.setAttribute("aria-label", "Enlarge " + figureName(img).toLowerCase() + ": " + img.alt);
     });
+    const zoomable = "img[data-zoom], canvas[data-zoom-src]";
     document.addEventListener("click", function (e) {
-      const img = e.target.closest("img[data-zoom]");
+      const img = e.target.closest(zoomable);
       if (img) open(img);
     });
     document.addEventListener("keydown", function (e) {
-      const img = e.target.closest && e.target.closest("img[data-zoom]");
+      const img = e.target.closest && e.target.closest(zoomable);
       if (img && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); open(img); }
     });
     dialog.addEventListener("click", function (e) { if (e.target === dialog) dialog.close(); });
@@ -120,9 +148,10 @@
 
   // Illusions seen as illusions, edits beside their source. Two kinds of grid carry tile overlays:
   // * rows with a hover transform (meta.row_hover: an anagram's view, a hybrid's "from afar" shrink):
-  //   each tile's overlay shows the same pixels and takes the transform on hover, focus or a tap;
+  //   each tile's overlay shows the same pixels and takes the transform on a tap, a click, Enter or
+  //   Space (and while a mouse hovers);
   // * a fade column (meta.fade_col: SDEdit's original): every other tile's overlay shows its row's
-  //   tile of that column, faded in on hover, focus or a tap.
+  //   tile of that column, faded in the same way.
   // An overlay is a crop of the grid image (its background). Without scripts the grid itself shows
   // both readings (anagrams and hybrids in paired rows, SDEdit's original in the last column).
   function hoverTiles(box) {
@@ -131,6 +160,7 @@
     const rowLabels = JSON.parse(box.dataset.rowLabels), colLabels = JSON.parse(box.dataset.colLabels);
     const rows = +box.dataset.rows, cols = +box.dataset.cols, gap = +box.dataset.gap;
     const fade = box.dataset.fadeCol === "" ? -1 : +box.dataset.fadeCol;
+    const name = figureName(box);
     const W = +img.getAttribute("width"), H = +img.getAttribute("height"), th = tile[0], tw = tile[1];
     const layer = document.createElement("div");
     layer.className = "tile-layer";
@@ -145,10 +175,11 @@
       t.className = "hover-tile" + (img.classList.contains("pixelated") ? " pixelated" : "")
         + (fades ? " fades" : /scale\(/.test(transform) ? " shrinks" : "");
       t.tabIndex = 0;
-      t.setAttribute("role", "img");
-      t.setAttribute("aria-label", fades
-        ? (rowLabels[r] || "") + ", " + (colLabels[c] || "") + ": hover, focus or tap to fade to the " + (colLabels[fade] || "source")
-        : (rowLabels[r] || "") + ", candidate " + (c + 1) + ": hover, focus or tap to see the other reading");
+      t.setAttribute("role", "button");
+      t.setAttribute("aria-pressed", "false");
+      t.setAttribute("aria-label", name + ", " + (fades
+        ? (rowLabels[r] || "") + ", " + (colLabels[c] || "") + ": show the " + (colLabels[fade] || "source")
+        : (rowLabels[r] || "") + ", candidate " + (c + 1) + ": show the other reading"));
       t.style.left = (100 * xy[0] / W) + "%";
       t.style.top = (100 * xy[1] / H) + "%";
       t.style.width = (100 * tw / W) + "%";
@@ -159,7 +190,11 @@
       t.style.setProperty("--size", (100 * W / tw) + "% " + (100 * H / th) + "%");
       t.style.setProperty("--pos", pos(fades ? at(r, fade) : xy));
       if (transform) t.style.setProperty("--hover", transform);
-      t.addEventListener("click", function (e) { e.stopPropagation(); t.classList.toggle("turned"); });
+      const toggle = function () { t.setAttribute("aria-pressed", t.classList.toggle("turned")); };
+      t.addEventListener("click", function (e) { e.stopPropagation(); toggle(); });
+      t.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); }
+      });
       layer.append(t);
     }
     for (let r = 0; r < rows; r++) {
@@ -170,6 +205,13 @@
     }
     box.append(layer);
   }
+  // a tap or click anywhere but on a tile turns every turned tile back
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest(".hover-tile")) return;
+    document.querySelectorAll(".hover-tile.turned").forEach(function (t) {
+      t.classList.remove("turned"); t.setAttribute("aria-pressed", "false");
+    });
+  });
   function whenLoaded(img, f) {
     if (img.complete && img.naturalWidth) f(); else img.addEventListener("load", f, { once: true });
   }
@@ -181,8 +223,15 @@
       if (m.scrollWidth > m.clientWidth + 1) m.tabIndex = 0; else m.removeAttribute("tabindex");
     });
   }
+  // Only a table wider than its column shows the scroll cue (style.css, .table-wrap.scrolls).
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (w) {
+      w.classList.toggle("scrolls", w.scrollWidth > w.clientWidth + 1);
+    });
+  }
   scrollableMaths();
-  window.addEventListener("resize", scrollableMaths);
+  scrollableTables();
+  window.addEventListener("resize", function () { scrollableMaths(); scrollableTables(); });
 
   document.querySelectorAll("[data-tiles]").forEach(function (box) {
     whenLoaded(box.querySelector("img"), function () { hoverTiles(box); });

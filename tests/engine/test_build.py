@@ -254,6 +254,14 @@ BAD_PAGES = {
     "override that is not a mapping": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
                                        "forward_process: 5"), "index.md:7: experiment 'forward_process' must map"),
     "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
+    "source link to a missing file": (PAGE.format(t="[250]").replace("[Back to the intro](#intro)",
+                                      "See [the code](source:generator/nope.py)."),
+                                      "index.md:20: source link to 'generator/nope.py', which is not a file"),
+    "source link out of the repository": (PAGE.format(t="[250]").replace("[Back to the intro](#intro)",
+                                          "See [it](source:../etc/passwd)."), "index.md:20: source link"),
+    "repository that is not a web address": (PAGE.format(t="[250]").replace("title: Tiny report",
+                                             "title: Tiny report\nrepository: github.com/me"),
+                                             "index.md:4: 'repository: github.com/me' is not a repository's"),
 }
 
 

@@ -107,7 +107,7 @@ def test_ray_executor_gives_the_local_executors_results(golden, local_build, tmp
     assert set(ray) == set(PART_A) and ray == local          # entry by entry, file by file
     assert site_files(proj / "site") == site_files(local_build / "site")
     summary = (proj / "site" / "build-summary" / "index.html").read_text()
-    assert "<th scope=\"col\">node</th>" in summary and os.uname().nodename in summary
+    assert "<th scope=\"col\">computed on</th>" in summary and f" on {os.uname().nodename}<" in summary
     print(f"ray build of {len(PART_A)} Part A experiments: {time.perf_counter() - t0:.1f} s")
 
 
