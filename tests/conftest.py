@@ -10,6 +10,15 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 
+# The longest test files start first, so that with one worker per core (pyproject.toml) the others
+# share out the rest while they run: the DeepFloyd stand-in build (about 4 min) and the cluster tests.
+LONGEST_FIRST = ("tests/models/test_deepfloyd_build.py", "tests/engine/test_cluster.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))   # stable: order kept within
+
+
 @pytest.fixture(autouse=True, scope="session")
 def one_thread_builds():
     """Builds run in-process keep the suite's one thread (tests/engine/test_threads.py checks the choice)."""

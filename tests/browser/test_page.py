@@ -445,3 +445,19 @@ def test_build_summary_fits_without_sideways_scrolling_and_says_each_thing_once(
     rows = page.evaluate("[...document.querySelectorAll('tbody tr')].map(r => r.innerText)")
     assert rows and all(r.count("cached") + r.count("cache") <= 1 for r in rows), rows[:2]
     ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_trajectory_slider_is_wide_enough_and_laid_out_alike(browser, server, width):  # noqa: F811
+    """A slider a thumb can move step by step (at least 140 px, 108 px before), and one layout on every
+    trajectory: the readout on the line below the slider, never beside it on some and below on others."""
+    ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
+    found = page.evaluate("""() => [...document.querySelectorAll('.traj-controls')].map(c => {
+        const s = c.querySelector('input[type=range]').getBoundingClientRect();
+        const o = c.querySelector('output').getBoundingClientRect();
+        return [c.closest('figure').id, Math.round(s.width), o.top >= s.bottom - 1];
+    })""")
+    assert len(found) >= 15
+    assert [f for f in found if f[1] < 140 or not f[2]] == [], found
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    ctx.close()
