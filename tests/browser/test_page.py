@@ -461,3 +461,22 @@ def test_every_trajectory_slider_is_wide_enough_and_laid_out_alike(browser, serv
     assert [f for f in found if f[1] < 140 or not f[2]] == [], found
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 768])
+def test_no_figure_text_is_smaller_than_9px(browser, server, width):  # noqa: F811
+    """Every piece of text in a figure (labels, their maths subscripts, captions, tables, controls) is
+    displayed at 9 px or more; text drawn inside plot images is checked where the plots are made."""
+    ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
+    small = page.evaluate("""() => {
+        const out = [];
+        for (const el of document.querySelectorAll('figure *')) {
+            if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+            if (el.getBoundingClientRect().width === 0) continue;   // hidden on this screen
+            const size = parseFloat(getComputedStyle(el).fontSize);
+            if (size < 9) out.push([el.closest('figure').id, el.tagName, el.textContent.trim(), size]);
+        }
+        return out;
+    }""")
+    assert small == [], small[:10]
+    ctx.close()
