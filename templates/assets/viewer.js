@@ -104,11 +104,34 @@
     close.type = "button"; close.className = "close"; close.textContent = "× close";
     close.setAttribute("aria-label", "Close the enlarged image");
     close.addEventListener("click", function () { dialog.close(); });
-    bar.append(caption, close);
+    // Zoom: "fit" shows the whole image within the screen; "zoom" shows it at least at its own pixel
+    // size and at least twice the fitted size, inside a view that pans (drag, scroll, arrow keys), so a
+    // plot's small print is readable on a phone.
+    const zoom = document.createElement("button");
+    zoom.type = "button"; zoom.className = "close zoom";
+    bar.append(caption, zoom, close);
+    const view = document.createElement("div");
+    view.className = "lightbox-view"; view.tabIndex = 0;
+    view.setAttribute("aria-label", "Enlarged image (arrow keys pan when zoomed)");
     const big = document.createElement("img");
-    dialog.append(bar, big);
+    view.append(big);
+    dialog.append(bar, view);
     document.body.append(dialog);
+    function setZoom(on) {
+      big.style.width = "";
+      if (on) {
+        const fitted = big.getBoundingClientRect().width;
+        big.style.width = Math.max(big.naturalWidth, 2 * fitted) + "px";
+      }
+      big.classList.toggle("zoomed", on);
+      zoom.textContent = on ? "− fit to screen" : "+ zoom";
+      zoom.setAttribute("aria-label", on ? "Fit the enlarged image to the screen" : "Zoom into the enlarged image");
+      zoom.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    zoom.addEventListener("click", function () { setZoom(!big.classList.contains("zoomed")); });
+    big.addEventListener("click", function () { setZoom(!big.classList.contains("zoomed")); });
     function open(img) {
+      setZoom(false);
       big.src = img.dataset.zoomSrc || img.currentSrc || img.src;
       big.alt = img.alt || img.getAttribute("aria-label");
       big.classList.toggle("pixelated", img.classList.contains("pixelated"));

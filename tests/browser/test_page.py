@@ -480,3 +480,27 @@ def test_no_figure_text_is_smaller_than_9px(browser, server, width):  # noqa: F8
     }""")
     assert small == [], small[:10]
     ctx.close()
+
+
+def test_the_lightbox_zooms_past_the_screen_and_pans_on_a_phone(browser, server):  # noqa: F811
+    """On a 390 px phone a plot opens fitted to the screen; "zoom" shows it at least at its own pixel
+    size, in a view that pans; a second press fits it again."""
+    ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 800}, has_touch=True,
+                               is_mobile=True)
+    plot = page.locator("figure.fig-plot img[data-zoom]").first
+    plot.scroll_into_view_if_needed()
+    plot.tap()
+    page.wait_for_function("document.querySelector('dialog.lightbox img').complete")
+    view = """() => { const v = document.querySelector('.lightbox-view'), b = v.querySelector('img');
+        return [v.scrollWidth, v.clientWidth, b.getBoundingClientRect().width, b.naturalWidth, v.scrollLeft]; }"""
+    fitted = page.evaluate(view)
+    assert fitted[0] <= fitted[1] + 1 and fitted[2] <= 390, fitted
+    zoom = page.get_by_role("button", name="Zoom into the enlarged image")
+    zoom.tap()
+    zoomed = page.evaluate(view)
+    assert zoomed[2] >= max(zoomed[3], 2 * fitted[2]) - 1 and zoomed[0] > zoomed[1], zoomed
+    page.evaluate("document.querySelector('.lightbox-view').scrollLeft = 200")
+    assert page.evaluate(view)[4] > 0   # it pans
+    page.get_by_role("button", name="Fit the enlarged image to the screen").tap()
+    assert page.evaluate(view)[0] <= page.evaluate(view)[1] + 1
+    ctx.close()
