@@ -111,7 +111,7 @@
     zoom.type = "button"; zoom.className = "close zoom";
     bar.append(caption, zoom, close);
     const view = document.createElement("div");
-    view.className = "lightbox-view"; view.tabIndex = 0;
+    view.className = "lightbox-view"; view.tabIndex = 0; view.setAttribute("role", "region");
     view.setAttribute("aria-label", "Enlarged image (arrow keys pan when zoomed)");
     const big = document.createElement("img");
     view.append(big);
@@ -124,8 +124,7 @@
         big.style.width = Math.max(big.naturalWidth, 2 * fitted) + "px";
       }
       big.classList.toggle("zoomed", on);
-      zoom.textContent = on ? "− fit to screen" : "+ zoom";
-      zoom.setAttribute("aria-label", on ? "Fit the enlarged image to the screen" : "Zoom into the enlarged image");
+      zoom.textContent = on ? "− fit to screen" : "+ zoom in";
       zoom.setAttribute("aria-pressed", on ? "true" : "false");
     }
     zoom.addEventListener("click", function () { setZoom(!big.classList.contains("zoomed")); });

@@ -8,6 +8,7 @@ import pytest
 from ..site_fixture import SubPathHandler, server, site  # noqa: F401  (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -483,8 +484,8 @@ def test_no_figure_text_is_smaller_than_9px(browser, server, width):  # noqa: F8
 
 
 def test_the_lightbox_zooms_past_the_screen_and_pans_on_a_phone(browser, server):  # noqa: F811
-    """On a 390 px phone a plot opens fitted to the screen; "zoom" shows it at least at its own pixel
-    size, in a view that pans; a second press fits it again."""
+    """On a 390 px phone a plot opens fitted to the screen; "zoom in" shows it at least at its own pixel
+    size, in a view that pans; "fit to screen" fits it again. The open, zoomed lightbox passes axe."""
     ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 800}, has_touch=True,
                                is_mobile=True)
     plot = page.locator("figure.fig-plot img[data-zoom]").first
@@ -495,12 +496,16 @@ def test_the_lightbox_zooms_past_the_screen_and_pans_on_a_phone(browser, server)
         return [v.scrollWidth, v.clientWidth, b.getBoundingClientRect().width, b.naturalWidth, v.scrollLeft]; }"""
     fitted = page.evaluate(view)
     assert fitted[0] <= fitted[1] + 1 and fitted[2] <= 390, fitted
-    zoom = page.get_by_role("button", name="Zoom into the enlarged image")
+    zoom = page.get_by_role("button", name="zoom in")
     zoom.tap()
     zoomed = page.evaluate(view)
     assert zoomed[2] >= max(zoomed[3], 2 * fitted[2]) - 1 and zoomed[0] > zoomed[1], zoomed
     page.evaluate("document.querySelector('.lightbox-view').scrollLeft = 200")
     assert page.evaluate(view)[4] > 0   # it pans
-    page.get_by_role("button", name="Fit the enlarged image to the screen").tap()
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document.querySelector('dialog.lightbox')))"
+                               ".violations.map(v => v.id)")
+    assert violations == []
+    page.get_by_role("button", name="fit to screen").tap()
     assert page.evaluate(view)[0] <= page.evaluate(view)[1] + 1
     ctx.close()
