@@ -30,16 +30,21 @@ def gif_factor(meta: dict) -> int:
     return max(1, math.ceil(56 / tile))
 
 
-def frames_of(sprite: Image.Image, meta: dict) -> list[Image.Image]:
-    """The trajectory's frames, cut from its sprite sheet (frame i at (i % cols, i // cols)) and laid on
-    white: RGB images of (frame_width, frame_height)."""
+def frame_box(meta: dict, i: int) -> tuple[int, int, int, int]:
+    """Frame i's box in the sprite sheet: row-major, ``sprite_cols`` frames a row."""
     fw, fh, per_row = meta["frame_width"], meta["frame_height"], meta["sprite_cols"]
+    x, y = (i % per_row) * fw, (i // per_row) * fh
+    return x, y, x + fw, y + fh
+
+
+def frames_of(sprite: Image.Image, meta: dict) -> list[Image.Image]:
+    """The trajectory's frames, cut from its sprite sheet and laid on white: RGB images of
+    (frame_width, frame_height)."""
     rgba = sprite.convert("RGBA")
     out = []
     for i in range(meta["frames"]):
-        x, y = (i % per_row) * fw, (i // per_row) * fh
-        frame = Image.new("RGBA", (fw, fh), (255, 255, 255, 255))
-        frame.alpha_composite(rgba.crop((x, y, x + fw, y + fh)))
+        frame = Image.new("RGBA", (meta["frame_width"], meta["frame_height"]), (255, 255, 255, 255))
+        frame.alpha_composite(rgba.crop(frame_box(meta, i)))
         out.append(frame.convert("RGB"))
     return out
 
@@ -73,15 +78,11 @@ def gif_bytes(sprite: Image.Image, meta: dict) -> bytes:
     return buf.getvalue()
 
 
-def still_bytes(sprite: Image.Image, meta: dict) -> bytes:
-    """The trajectory's last frame (its result) as lossless WebP, transparency kept: what a reader who
-    asked for reduced motion sees without scripts."""
-    fw, fh, per_row = meta["frame_width"], meta["frame_height"], meta["sprite_cols"]
-    i = meta["frames"] - 1
-    x, y = (i % per_row) * fw, (i // per_row) * fh
+def still_bytes(sprite: Image.Image, meta: dict, **webp) -> bytes:
+    """The trajectory's last frame (its result) as WebP with the caller's encoder options (the render's
+    lossless ones), transparency kept: what a reader who asked for reduced motion sees without scripts."""
     buf = io.BytesIO()
-    sprite.convert("RGBA").crop((x, y, x + fw, y + fh)).save(buf, format="WEBP", lossless=True, quality=50,
-                                                            method=4, exact=True)
+    sprite.convert("RGBA").crop(frame_box(meta, meta["frames"] - 1)).save(buf, format="WEBP", **webp)
     return buf.getvalue()
 
 

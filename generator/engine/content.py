@@ -94,10 +94,6 @@ def _override_lines(node, rel: str) -> dict:
     return out
 
 
-def _key_line(node, key: str) -> int:
-    return next((k.start_mark.line + 2 for k, _ in node.value if k.value == key), 2)
-
-
 def _read_utf8(path: Path, rel: str) -> str:
     data = path.read_bytes()
     try:
@@ -157,9 +153,10 @@ def read_page(path: Path, root: Path) -> Page:
     for key in ("layout", "title", "permalink"):
         if key not in meta:
             raise BuildError(f"front matter lacks '{key}'. Fix: add '{key}: ...'", f"{rel}:1")
+    meta_lines = {k.value: f"{rel}:{k.start_mark.line + 2}" for k, _ in node.value}
     if "repository" in meta and not REPOSITORY.fullmatch(str(meta["repository"])):
         raise BuildError(f"'repository: {meta['repository']}' is not a repository's web address. Fix: write "
-                         "it as https://github.com/USER/REPO", f"{rel}:{_key_line(node, 'repository')}")
+                         "it as https://github.com/USER/REPO", meta_lines["repository"])
     overrides = meta.get("experiments") or {}
     lines = _override_lines(node, rel)
     if not isinstance(overrides, dict):
@@ -169,8 +166,7 @@ def read_page(path: Path, root: Path) -> Page:
         if not isinstance(value, dict):
             raise BuildError(f"experiment '{name}' must map parameter names to values, got {value!r}. Fix: "
                              f"write '{name}: {{param: value}}'", lines.get((name, None), f"{rel}:2"))
-    page = Page(path, rel, meta, [], body_start, overrides=overrides, override_lines=lines,
-                meta_lines={k.value: f"{rel}:{k.start_mark.line + 2}" for k, _ in node.value})
+    page = Page(path, rel, meta, [], body_start, overrides=overrides, override_lines=lines, meta_lines=meta_lines)
     blocks: list[Optional[str]] = []   # the open <div>s, each with the Part A model it is for (or None)
     for i, line in enumerate(body):
         where = f"{rel}:{body_start + i}"
@@ -235,8 +231,8 @@ def _unique_permalinks(pages: list[Page]) -> None:
 
 
 def check_references(pages: list[Page], experiments: dict) -> None:
-    """Every figure names a known experiment and one of its declared artifacts (before anything runs)."""
-    n = 0
+    """Every figure names a known experiment and one of its declared artifacts (before anything runs;
+    number_figures numbers them once the Part A model is known)."""
     for page in pages:
         for fig in page.figures:
             if fig.experiment not in experiments:
@@ -246,8 +242,6 @@ def check_references(pages: list[Page], experiments: dict) -> None:
             if fig.artifact not in arts:
                 raise BuildError(f"experiment '{fig.experiment}' has no artifact '{fig.artifact}'. Fix: use one "
                                  f"of {', '.join(arts)}", fig.where)
-            n += 1
-            fig.number = n
 
 
 def number_figures(pages: list[Page], backend: str) -> None:
@@ -256,8 +250,9 @@ def number_figures(pages: list[Page], backend: str) -> None:
     n = 0
     for page in pages:
         for fig in page.figures:
-            n += fig.shown_on(backend)
-            fig.number = n if fig.shown_on(backend) else 0
+            shown = fig.shown_on(backend)
+            n += shown
+            fig.number = n if shown else 0
 
 
 def check_front_matter(pages: list[Page], experiments: dict) -> None:

@@ -131,8 +131,9 @@ def with_source_links(lines: list[str], base: Optional[str], root: Path) -> list
     def link(m: re.Match) -> str:
         if not base:
             return m["text"]
+        repo, _, rev = base.rpartition("/blob/")
         kind = "tree" if (root / m["path"]).is_dir() else "blob"   # GitHub's word for a folder
-        return f"[{m['text']}]({base.replace('/blob/', f'/{kind}/')}{m['path']})"
+        return f"[{m['text']}]({repo}/{kind}/{rev}{m['path']})"
     return [SOURCE_LINK.sub(link, line) for line in lines]
 
 
@@ -276,7 +277,6 @@ class Renderer:
         self.env.filters["number_text"] = number_text
         self.env.filters["duration"] = estimate.duration
         self.assets: dict[str, Asset] = {}
-        self._takeaways: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
     def template(self, name: str, where: str):
         try:
@@ -303,20 +303,13 @@ class Renderer:
             urls = {}
         else:
             urls = {role: root + self.publish(entry.path / f, art["sha256"][f]) for role, f in art["files"].items()}
-        if art["kind"] == "trajectory":
-            gif, still = self.takeaways(entry.path / art["files"]["sprite"], art["meta"])
+        if art["kind"] == "trajectory":   # what a reader takes away (generator/engine/animation.py)
+            with Image.open(entry.path / art["files"]["sprite"]) as im:
+                gif = animation.gif_bytes(im, art["meta"])
+                still = animation.still_bytes(im, art["meta"], **WEBP_FROM_PNG)
             urls["gif"], urls["still"] = root + self.publish_bytes(gif, ".gif"), root + self.publish_bytes(still, ".webp")
             extra["gif_size"] = animation.size_text(len(gif))
         return macros.figure(fig=fig, kind=art["kind"], meta=art["meta"], urls=urls, data=data, extra=extra)
-
-    def takeaways(self, sprite: Path, meta: dict) -> tuple[bytes, bytes]:
-        """A trajectory's GIF and still frame (generator/engine/animation.py), made once per sheet."""
-        key = (str(sprite), json.dumps(meta, sort_keys=True))
-        if key not in self._takeaways:
-            with Image.open(sprite) as im:
-                im.load()
-                self._takeaways[key] = animation.gif_bytes(im, meta), animation.still_bytes(im, meta)
-        return self._takeaways[key]
 
     def render_page(self, page: Page, entries: dict, context: dict) -> tuple[PurePosixPath, str]:
         out = page_output(str(page.meta["permalink"]))

@@ -108,7 +108,7 @@
     // size and at least twice the fitted size, inside a view that pans (drag, scroll, arrow keys), so a
     // plot's small print is readable on a phone.
     const zoom = document.createElement("button");
-    zoom.type = "button"; zoom.className = "close zoom";
+    zoom.type = "button"; zoom.className = "zoom";
     bar.append(caption, zoom, close);
     const view = document.createElement("div");
     view.className = "lightbox-view"; view.tabIndex = 0; view.setAttribute("role", "region");

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from generator.engine import animation
+from generator.engine.render import WEBP_FROM_PNG
 
 
 def sprite_sheet(frames: np.ndarray, cols: int) -> tuple[Image.Image, dict]:
@@ -72,7 +73,7 @@ def test_the_still_frame_is_the_last_frame_with_its_transparency():
     rng = np.random.default_rng(2)
     frames = rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8)
     sheet, meta = sprite_sheet(frames, cols=3)
-    with Image.open(io.BytesIO(animation.still_bytes(sheet, meta))) as im:
+    with Image.open(io.BytesIO(animation.still_bytes(sheet, meta, **WEBP_FROM_PNG))) as im:
         still = np.asarray(im.convert("RGBA"))
     assert np.array_equal(still[:, 1:, :3], frames[-1][:, 1:])
     assert (still[:, 0, 3] == 0).all() and (still[:, 1:, 3] == 255).all()
