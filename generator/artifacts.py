@@ -5,7 +5,7 @@
 * checkpoint: ``dict[str, Tensor]`` -> ``name.safetensors``
 * metrics, table: JSON-ready dict or list -> ``name.json``
 * image: a PIL image -> ``name.png``
-* trajectory, plot, comparison: a ``generator.media`` object with
+* trajectory, plot, comparison: a ``generator.media`` object (demo: ``models.onnx_export.BrowserModel``) with
   ``save_to(folder, name) -> (files, meta)``
 """
 from __future__ import annotations

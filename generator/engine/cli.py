@@ -263,6 +263,8 @@ def render_site(pages, nodes, renderer, args, backend, rows) -> None:
     out, text = renderer.render_template("redirect.html", "index.html", target=report_url,
                                          title=pages[0].meta["title"])
     files.setdefault(out, text)
+    for note in renderer.notes:
+        print(f"note: {note}")
     write_site(args.site, files, renderer.assets, args.templates / "assets")
 
 

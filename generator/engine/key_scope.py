@@ -43,6 +43,8 @@ OUTSIDE_KEYS = {
     "generator/engine/render.py": "turns cached artifacts into HTML; renders, never computes",
     "generator/engine/animation.py": "makes a trajectory's GIF and still frame from its cached sprite sheet while "
                                      "rendering; never writes to the cache",
+    "generator/engine/browser_runtime.py": "finds the in-browser demo's runtime in node_modules while rendering; "
+                                           "never read by an experiment",
     "generator/engine/site_guard.py": "decides which folder --site may replace; touches no result",
     "generator/engine/estimate.py": "estimates a rerun's seconds from provenance and a benchmark; never hashed",
     "generator/engine/import_results.py": "copies verified entries into the cache; each entry's key is checked "

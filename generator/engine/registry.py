@@ -27,7 +27,7 @@ from types import ModuleType
 from ..errors import BuildError
 
 PACKAGE = "generator.experiments"   # where experiment modules live; the module name is the experiment name
-ARTIFACT_KINDS = {"image", "trajectory", "plot", "table", "metrics", "checkpoint", "comparison"}
+ARTIFACT_KINDS = {"image", "trajectory", "plot", "table", "metrics", "checkpoint", "comparison", "demo"}
 
 
 @dataclass(frozen=True)

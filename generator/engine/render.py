@@ -26,8 +26,8 @@ from latex2mathml.converter import convert as latex_to_mathml
 from PIL import Image
 
 from ..errors import BuildError
-from .cache import ROOT, settle_leftover, swap_in
-from . import animation, estimate, site_guard
+from .cache import ROOT, settle_leftover, sha256_file, swap_in
+from . import animation, browser_runtime, estimate, site_guard
 from .content import FIGURE, SOURCE_LINK, Page, page_output
 
 INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
@@ -277,6 +277,7 @@ class Renderer:
         self.env.filters["number_text"] = number_text
         self.env.filters["duration"] = estimate.duration
         self.assets: dict[str, Asset] = {}
+        self.notes: list[str] = []   # printed by the build: what the page lacks and how to fix it
 
     def template(self, name: str, where: str):
         try:
@@ -309,7 +310,22 @@ class Renderer:
                 still = animation.still_bytes(im, art["meta"], **WEBP_FROM_PNG)
             urls["gif"], urls["still"] = root + self.publish_bytes(gif, ".gif"), root + self.publish_bytes(still, ".webp")
             extra["gif_size"] = animation.size_text(len(gif))
+        if art["kind"] == "demo":
+            extra.update(self.demo_runtime(root, art["meta"]["model_bytes"]))
         return macros.figure(fig=fig, kind=art["kind"], meta=art["meta"], urls=urls, data=data, extra=extra)
+
+    def demo_runtime(self, root: str, model_bytes: int) -> dict:
+        """The in-browser runtime's URLs and what opening the demo downloads (``browser_runtime``);
+        ``runtime`` None, and a note for the build to print, where the runtime is not installed."""
+        files, why = browser_runtime.find(ROOT)
+        if files is None:
+            if why not in self.notes:
+                self.notes.append(f"the page's in-browser demo is off: {why}")
+            return {"runtime": None}
+        runtime_bytes = sum(p.stat().st_size for p in files.values())
+        return {"runtime": {role: root + self.publish(p, sha256_file(p)) for role, p in files.items()},
+                "download": animation.size_text(model_bytes + runtime_bytes),
+                "model_size": animation.size_text(model_bytes), "runtime_size": animation.size_text(runtime_bytes)}
 
     def render_page(self, page: Page, entries: dict, context: dict) -> tuple[PurePosixPath, str]:
         out = page_output(str(page.meta["permalink"]))

@@ -255,6 +255,25 @@
   scrollableTables();
   window.addEventListener("resize", function () { scrollableMaths(); scrollableTables(); });
 
+  // "Try it" (section 15): the demo's script, and through it the runtime and the model, are fetched
+  // only when a reader presses the button
+  const here = document.currentScript && document.currentScript.src;
+  function demo(box) {
+    const button = box.querySelector(".demo-open");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      const start = function () { window.fwdDemo.open(box).then(function (m) { if (m) button.closest("p").hidden = true; else button.disabled = false; },
+        function () { button.disabled = false; }); };
+      if (window.fwdDemo) return start();
+      const s = document.createElement("script");
+      s.src = new URL("demo.js", here || location.href).href;
+      s.onload = start;
+      s.onerror = function () { button.disabled = false; box.querySelector(".demo-status").textContent = "The demo's script could not be loaded."; };
+      document.head.append(s);
+    });
+  }
+  document.querySelectorAll("[data-demo]").forEach(demo);
   document.querySelectorAll("[data-tiles]").forEach(function (box) {
     whenLoaded(box.querySelector("img"), function () { hoverTiles(box); });
   });

@@ -128,6 +128,9 @@ def test_bytes_before_and_after_scrolling_stay_within_budget(browser, server, wi
     assert len(fallbacks) == len(sprites) and all(fallbacks)
     assert not [n for n in names if any(n.endswith(f.split("/")[-1]) for f in fallbacks)]   # never the animation
     assert not [n for n in names if n.endswith(".gif")]   # GIFs only when asked for
+    demo = page.evaluate("""[...document.querySelectorAll('[data-demo]')].flatMap(b => [b.dataset.model,
+        b.dataset.config, ...Object.values(JSON.parse(b.dataset.runtime || '{}'))]).concat(['demo.js'])""")
+    assert len(demo) > 3 and not [n for n in names if any(n.endswith(d.split("/")[-1]) for d in demo)]   # "Try it" only
     assert all(sum(n.endswith(s.split("/")[-1]) for n in names) == 1 for s in sprites)
     ctx.close()
 

@@ -87,7 +87,13 @@ def test_page_weight_budget(site):  # noqa: F811
     away, fetched only when a download link is followed, within 12 MiB together (10.0 MiB measured) and
     2 MiB each (1.3 MiB the largest)."""
     files = [p for p in site.rglob("*") if p.is_file()]
-    shown = sum(p.stat().st_size for p in files if p.suffix != ".gif")
+    # the demo's model and runtime are fetched only when a reader opens it (tests/browser/test_demo.py):
+    # within 20 MiB of their own (15.8 MiB measured: the runtime 13.7, the model 2.2)
+    html = (site / "cs180proj5" / "index.html").read_text()
+    demo = {p for p in files if p.parent.name == "media" and p.suffix in (".onnx", ".wasm", ".mjs", ".js")
+            and f"media/{p.name}" in html}
+    assert 0 < sum(p.stat().st_size for p in demo) <= 20 * 2**20
+    shown = sum(p.stat().st_size for p in files if p.suffix != ".gif" and p not in demo)
     gifs = [p.stat().st_size for p in files if p.suffix == ".gif"]
     assert shown <= 10 * 2**20, f"the page's files are {shown / 2**20:.1f} MiB"
     assert gifs and sum(gifs) <= 12 * 2**20, f"the GIFs are {sum(gifs) / 2**20:.1f} MiB"
