@@ -5,7 +5,9 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import math
 import socket
 import subprocess
 import time
@@ -56,6 +58,29 @@ def _user_errors() -> tuple[type, ...]:
 USER_ERRORS = _user_errors()
 
 
+def nonfinite(value, path: str = "") -> str:
+    """Where ``value`` (what ``run`` returned: tensors, numbers, lists, dicts, the media objects'
+    dataclasses) holds a NaN or an infinity, as 'artifact/key[3]'; "" where it holds none."""
+    if isinstance(value, torch.Tensor):
+        return path if value.is_floating_point() and not bool(torch.isfinite(value).all()) else ""
+    if isinstance(value, float):
+        return path if not math.isfinite(value) else ""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+    else:
+        return ""   # bytes, text, images (already 8-bit), a plot's figure
+    for k, v in items:
+        k = str(k)
+        found = nonfinite(v, path + k if k.startswith("[") or not path else f"{path}/{k}")
+        if found:
+            return found
+    return ""
+
+
 def run_node(node: Node, upstream: dict[str, cache.Entry], env: Environment, store) -> None:
     """Run one experiment and store its result (the local and the Ray executor both call this).
     Sets ``node.entry``, ``seconds``, ``device``, ``host`` and ``ran``."""
@@ -72,6 +97,11 @@ def run_node(node: Node, upstream: dict[str, cache.Entry], env: Environment, sto
         e.bug_in = node.name  # cli.main names the experiment and keeps the traceback
         raise
     seconds = time.perf_counter() - t0
+    bad = nonfinite(values)
+    if bad:
+        raise BuildError(f"the result has NaN or infinite values ({bad}), which are never cached. Fix: look at this "
+                         "experiment's parameters for a value too large for the arithmetic (a guidance scale, a "
+                         "learning rate), and at its upstream results", f"experiment {node.name}")
     where = node.exp.source_file
     extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
     prov = provenance(str(ctx.device), seconds, **extra)

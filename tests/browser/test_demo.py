@@ -14,15 +14,14 @@ from safetensors.numpy import load_file
 
 from generator.paths import ROOT
 
-from ..site_fixture import SubPathHandler, server, site  # noqa: F401  (fixtures)
-from .test_page import ARGS, CHROMIUM, browser, open_report  # noqa: F401  (fixture)
+from .pages import AXE, CHROMIUM, TRANSFERRED, open_report
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")]
 TOLERANCE = 1e-4
 
 
-def reference(site):  # noqa: F811
+def reference(site):
     """The browser_model entry whose model the page publishes, and its parameters' fixed runs."""
     html = (site / "cs180proj5" / "index.html").read_text()
     assert "data-runtime=" in html, ("the page has no demo runtime: install it with npm ci (package.json pins "
@@ -37,7 +36,7 @@ def reference(site):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def demo(browser, server, site):  # noqa: F811
+def demo(browser, server, site):
     ref, cfg = reference(site)
     ctx, page, errors = open_report(browser, server)
     page.click(".demo-open")
@@ -82,12 +81,10 @@ class DemoBytes(UserWarning):
     """What opening the demo downloaded (shown in pytest's warnings summary)."""
 
 
-def test_the_demo_downloads_what_it_states_and_only_when_opened(browser, server):  # noqa: F811
+def test_the_demo_downloads_what_it_states_and_only_when_opened(browser, server):
     """Nothing of the demo is fetched before "Try it" (the page's byte budgets stay as they were:
     test_page.py's bytes test also checks after scrolling everything); opening it downloads at most the
     size its button states."""
-    from .test_page import TRANSFERRED
-
     ctx, page, errors = open_report(browser, server)
     before = page.evaluate(TRANSFERRED)
     label = page.inner_text(".demo-open")
@@ -139,7 +136,7 @@ def test_the_controls_sample_and_edit_by_mouse_and_keyboard(demo):
     assert errors == []
 
 
-def test_where_the_demo_cannot_run_it_says_why_in_one_sentence(browser, server, site):  # noqa: F811
+def test_where_the_demo_cannot_run_it_says_why_in_one_sentence(browser, server, site):
     ctx = browser.new_context()
     ctx.add_init_script("delete window.WebAssembly")
     page = ctx.new_page()
@@ -157,9 +154,7 @@ def test_where_the_demo_cannot_run_it_says_why_in_one_sentence(browser, server, 
     ctx.close()
 
 
-def test_the_open_demo_on_a_phone_fits_and_passes_axe(browser, server):  # noqa: F811
-    from .test_accessibility import AXE
-
+def test_the_open_demo_on_a_phone_fits_and_passes_axe(browser, server):
     ctx, page, errors = open_report(browser, server, viewport={"width": 390, "height": 800}, has_touch=True,
                                     is_mobile=True, color_scheme="dark")
     page.locator(".demo-open").tap()

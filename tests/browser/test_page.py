@@ -5,45 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from ..site_fixture import SubPathHandler, server, site  # noqa: F401  (fixtures)
+from ..site_fixture import SubPathHandler
+from .pages import AXE, CHROMIUM, TRANSFERRED, load_all_images, open_report
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def open_report(browser, server, **context):  # noqa: F811
-    ctx = browser.new_context(**context)
-    page = ctx.new_page()
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server + "cs180proj5/", wait_until="networkidle")
-    return ctx, page, errors
-
-
-def load_all_images(page):
-    page.evaluate("""async () => {
-        const imgs = [...document.images];
-        imgs.forEach(i => i.loading = 'eager');
-        await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
-    }""")
-
-
-def test_every_image_loads_without_404_or_console_error(browser, server):  # noqa: F811
+def test_every_image_loads_without_404_or_console_error(browser, server):
     SubPathHandler.missing.clear()
     ctx, page, errors = open_report(browser, server)
     load_all_images(page)
@@ -57,7 +26,7 @@ def test_every_image_loads_without_404_or_console_error(browser, server):  # noq
     ctx.close()
 
 
-def test_table_of_contents_scrolls_to_each_section(browser, server):  # noqa: F811
+def test_table_of_contents_scrolls_to_each_section(browser, server):
     ctx, page, _ = open_report(browser, server, reduced_motion="reduce")
     load_all_images(page)
     links = page.evaluate("[...document.querySelectorAll('nav.toc a')].map(a => a.getAttribute('href'))")
@@ -70,7 +39,7 @@ def test_table_of_contents_scrolls_to_each_section(browser, server):  # noqa: F8
     ctx.close()
 
 
-def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
+def test_trajectory_slider_moves_with_arrow_keys(browser, server):
     ctx, page, _ = open_report(browser, server)
     index = page.evaluate("[...document.querySelectorAll('[data-trajectory]')].findIndex(e => +e.dataset.frames >= 5)")
     viewer = page.locator("figure.fig-trajectory").nth(index)
@@ -89,7 +58,7 @@ def test_trajectory_slider_moves_with_arrow_keys(browser, server):  # noqa: F811
     ctx.close()
 
 
-def test_viewer_replaces_the_animation(browser, server):  # noqa: F811
+def test_viewer_replaces_the_animation(browser, server):
     """With scripts on, each trajectory shows its canvas; the animated image it replaces is not even in
     the document (it sits in <noscript>)."""
     ctx, page, _ = open_report(browser, server)
@@ -100,15 +69,13 @@ def test_viewer_replaces_the_animation(browser, server):  # noqa: F811
     ctx.close()
 
 
-# Counted as a reader downloads them from Pages: text gzip-compressed (tests/site_fixture.py), images as they are.
+# Counted as a reader downloads them from Pages (pages.TRANSFERRED).
 BEFORE_SCROLLING = 100_000    # measured 59 KB at 1280 px, 55 KB at 390 px (2026-12-06)
 AFTER_SCROLLING = 4_000_000   # measured 3.86 MB (2026-12-06); 4.50 MB with 60-frame trajectories, before they showed every k-th step
-TRANSFERRED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-    .reduce((s, e) => s + (e.transferSize || e.encodedBodySize || 0), 0)"""
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_bytes_before_and_after_scrolling_stay_within_budget(browser, server, width):  # noqa: F811
+def test_bytes_before_and_after_scrolling_stay_within_budget(browser, server, width):
     """BEFORE_SCROLLING before the reader scrolls, AFTER_SCROLLING after scrolling the whole page; each
     trajectory is fetched once (its sprite sheet, never the animated fallback, nor its GIF)."""
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
@@ -135,7 +102,7 @@ def test_bytes_before_and_after_scrolling_stay_within_budget(browser, server, wi
     ctx.close()
 
 
-def test_comparison_slider_and_lightbox(browser, server):  # noqa: F811
+def test_comparison_slider_and_lightbox(browser, server):
     ctx, page, _ = open_report(browser, server)
     comp = page.locator("[data-compare]").first
     comp.scroll_into_view_if_needed()
@@ -154,7 +121,7 @@ def test_comparison_slider_and_lightbox(browser, server):  # noqa: F811
     ctx.close()
 
 
-def test_readable_without_javascript(browser, server):  # noqa: F811
+def test_readable_without_javascript(browser, server):
     ctx, page, _ = open_report(browser, server, java_script_enabled=False)
     assert "Classifier Free Guidance" in page.inner_text("main")
     anims = page.locator("[data-trajectory] noscript img, [data-trajectory] img")
@@ -162,7 +129,7 @@ def test_readable_without_javascript(browser, server):  # noqa: F811
     ctx.close()
 
 
-def test_small_images_are_pixelated_and_dark_mode_follows_the_system(browser, server):  # noqa: F811
+def test_small_images_are_pixelated_and_dark_mode_follows_the_system(browser, server):
     ctx, page, _ = open_report(browser, server, color_scheme="dark")
     rendering = page.evaluate("getComputedStyle(document.querySelector('figure img.pixelated')).imageRendering")
     assert rendering == "pixelated"
@@ -173,7 +140,7 @@ def test_small_images_are_pixelated_and_dark_mode_follows_the_system(browser, se
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name,width", [("desktop", 1280), ("tablet", 768), ("phone", 390)])
-def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width, scheme):  # noqa: F811
+def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width, scheme):
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900}, color_scheme=scheme)
     load_all_images(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -186,7 +153,7 @@ def test_screenshots_and_phone_layout(browser, server, tmp_path, name, width, sc
 
 
 @pytest.mark.parametrize("width", [390, 768, 1280])
-def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
+def test_row_labels_sit_inside_their_rows(browser, server, width):
     """Each row label's vertical centre lies inside its row of the picture, no two row labels overlap,
     and no column label's text runs into the next one or past the end of its row."""
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
@@ -231,7 +198,7 @@ def test_row_labels_sit_inside_their_rows(browser, server, width):  # noqa: F811
     ctx.close()
 
 
-def test_keyboard_reaches_the_skip_link_and_every_wide_table(browser, server):  # noqa: F811
+def test_keyboard_reaches_the_skip_link_and_every_wide_table(browser, server):
     """The first Tab lands on a visible skip link; every table that scrolls sideways can take focus."""
     ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 800})
     page.keyboard.press("Tab")
@@ -247,7 +214,7 @@ def test_keyboard_reaches_the_skip_link_and_every_wide_table(browser, server):  
     ctx.close()
 
 
-def test_lightbox_opens_from_the_keyboard_with_caption_and_a_close_button_off_the_image(browser, server):  # noqa: F811
+def test_lightbox_opens_from_the_keyboard_with_caption_and_a_close_button_off_the_image(browser, server):
     ctx, page, _ = open_report(browser, server)
     for selector, pixelated in (("figure.fig-image img[data-zoom]", True), ("figure.fig-plot img[data-zoom]", False)):
         img = page.locator(selector).first
@@ -304,7 +271,7 @@ def check_overlay_responds(page, tiles, prop: str, at_rest: str, active: tuple, 
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width):  # noqa: F811
+def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width):
     """An anagram's upright candidate takes its view's transform, a hybrid's close-up its 'from afar'
     shrink; each overlay tile covers exactly its tile of the grid image."""
     ctx, page, errors = open_report(browser, server, viewport={"width": width, "height": 900}, reduced_motion="reduce",
@@ -327,7 +294,7 @@ def test_illusions_turn_and_shrink_on_hover_focus_and_tap(browser, server, width
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_sdedit_edits_fade_to_their_original_on_hover_focus_and_tap(browser, server, width):  # noqa: F811
+def test_sdedit_edits_fade_to_their_original_on_hover_focus_and_tap(browser, server, width):
     """Each SDEdit grid (sections 7, 8 and 10) lays an overlay on every edit that holds its row's
     original (the last column), invisible at rest and shown on hover, tap or keyboard focus."""
     ctx, page, errors = open_report(browser, server, viewport={"width": width, "height": 900}, reduced_motion="reduce",
@@ -349,7 +316,7 @@ def test_sdedit_edits_fade_to_their_original_on_hover_focus_and_tap(browser, ser
     ctx.close()
 
 
-def test_sampling_trajectory_shows_both_step_counts_in_lockstep(browser, server):  # noqa: F811
+def test_sampling_trajectory_shows_both_step_counts_in_lockstep(browser, server):
     ctx, page, _ = open_report(browser, server)
     fig = page.locator("figure.fig-trajectory", has_text="20 and 100 steps")
     labels = fig.locator(".col-labels span").all_inner_texts()
@@ -363,7 +330,7 @@ CONTROLS = """[...document.querySelectorAll('button, input, select, textarea, [r
     .map(e => (e.getAttribute('aria-label') || e.textContent || e.getAttribute('alt') || '').trim())"""
 
 
-def test_every_control_has_a_unique_accessible_name(browser, server):  # noqa: F811
+def test_every_control_has_a_unique_accessible_name(browser, server):
     """A screen reader lists the page's controls by name: every slider, button, turning tile and
     scrolling table names its figure, so no two share a name."""
     ctx, page, errors = open_report(browser, server, viewport={"width": 1280, "height": 900})
@@ -377,7 +344,7 @@ def test_every_control_has_a_unique_accessible_name(browser, server):  # noqa: F
     ctx.close()
 
 
-def test_trajectories_can_be_taken_away_as_gifs_and_opened_large(browser, server):  # noqa: F811
+def test_trajectories_can_be_taken_away_as_gifs_and_opened_large(browser, server):
     """Every trajectory links its GIF (with its size) and opens it large in the lightbox; the GIF is
     fetched only then, and holds as many frames as the viewer."""
     ctx, page, errors = open_report(browser, server, viewport={"width": 1280, "height": 900})
@@ -407,7 +374,7 @@ def test_trajectories_can_be_taken_away_as_gifs_and_opened_large(browser, server
     ctx.close()
 
 
-def test_without_scripts_reduced_motion_gets_a_still_frame(browser, server):  # noqa: F811
+def test_without_scripts_reduced_motion_gets_a_still_frame(browser, server):
     shown = {}
     for motion in ("reduce", "no-preference"):
         ctx, page, _ = open_report(browser, server, java_script_enabled=False, reduced_motion=motion)
@@ -421,7 +388,7 @@ def test_without_scripts_reduced_motion_gets_a_still_frame(browser, server):  # 
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_wide_tables_show_a_visible_scroll_cue_and_others_none(browser, server, scheme):  # noqa: F811
+def test_wide_tables_show_a_visible_scroll_cue_and_others_none(browser, server, scheme):
     """At 390 px a table wider than its column carries edge shadows that contrast with the page (dark
     on light, light on dark); a table that fits carries none (no stray line at its edge)."""
     ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 900}, color_scheme=scheme)
@@ -437,7 +404,7 @@ def test_wide_tables_show_a_visible_scroll_cue_and_others_none(browser, server, 
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_build_summary_fits_without_sideways_scrolling_and_says_each_thing_once(browser, server, width):  # noqa: F811
+def test_build_summary_fits_without_sideways_scrolling_and_says_each_thing_once(browser, server, width):
     """Nothing of the summary is cut or needs sideways scrolling, at a phone's width or a desktop's, and
     a row says once whether it was computed or read from the cache."""
     ctx = browser.new_context(viewport={"width": width, "height": 900})
@@ -452,7 +419,7 @@ def test_build_summary_fits_without_sideways_scrolling_and_says_each_thing_once(
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_every_trajectory_slider_is_wide_enough_and_laid_out_alike(browser, server, width):  # noqa: F811
+def test_every_trajectory_slider_is_wide_enough_and_laid_out_alike(browser, server, width):
     """A slider a thumb can move step by step (at least 140 px, 108 px before), and one layout on every
     trajectory: the readout on the line below the slider, never beside it on some and below on others."""
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
@@ -468,7 +435,7 @@ def test_every_trajectory_slider_is_wide_enough_and_laid_out_alike(browser, serv
 
 
 @pytest.mark.parametrize("width", [390, 768])
-def test_no_figure_text_is_smaller_than_9px(browser, server, width):  # noqa: F811
+def test_no_figure_text_is_smaller_than_9px(browser, server, width):
     """Every piece of text in a figure (labels, their maths subscripts, captions, tables, controls) is
     displayed at 9 px or more; text drawn inside plot images is checked where the plots are made."""
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
@@ -486,7 +453,7 @@ def test_no_figure_text_is_smaller_than_9px(browser, server, width):  # noqa: F8
     ctx.close()
 
 
-def test_the_lightbox_zooms_past_the_screen_and_pans_on_a_phone(browser, server):  # noqa: F811
+def test_the_lightbox_zooms_past_the_screen_and_pans_on_a_phone(browser, server):
     """On a 390 px phone a plot opens fitted to the screen; "zoom in" shows it at least at its own pixel
     size, in a view that pans; "fit to screen" fits it again. The open, zoomed lightbox passes axe."""
     ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 800}, has_touch=True,

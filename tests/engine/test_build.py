@@ -503,3 +503,41 @@ def test_an_entry_gives_back_its_parameters_typed_as_its_experiment_declared_the
     assert entry("train_flow", {}).params(train_flow.Params) == train_flow.Params()
     with pytest.raises(BuildError, match="train_flow.widths"):
         entry("train_flow", {"widths": "wide"}).params()
+
+
+def test_a_result_with_nan_or_inf_is_an_error_and_is_never_cached(proj, capsys, monkeypatch):
+    """An experiment whose values overflow (a huge guidance scale) fails in one line, exit 2, and the
+    cache and the site stay as they were: NaN never becomes a cached image (issue 30, item 6)."""
+    import torch
+
+    from generator.experiments import forward_process
+
+    real = forward_process.run
+
+    def overflowing(p, ctx):
+        values = real(p, ctx)
+        values["noisy"].rows[0][0][0, 0, 0] = torch.inf
+        return values
+
+    monkeypatch.setattr(forward_process, "run", overflowing)
+    before = tree_digest(proj / "site"), tree_digest(proj / "cache")
+    code, _, err = build(proj, "--force", "forward_process", capsys=capsys)
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1, err
+    assert "experiment forward_process" in lines[0] and "noisy/rows[0][0]" in lines[0] and "Fix" in lines[0], lines[0]
+    assert (tree_digest(proj / "site"), tree_digest(proj / "cache")) == before
+
+
+def test_nonfinite_finds_nan_and_inf_wherever_an_experiment_puts_them():
+    import torch
+
+    from generator import media
+    from generator.engine.run import nonfinite
+
+    ok = {"m": {"fid": 3.0, "per_digit": [1.0, 0.5]}, "w": {"a": torch.ones(2)}, "n": {"steps": 4, "name": "x"}}
+    assert nonfinite(ok) == ""
+    assert nonfinite({"m": {"per_digit": [1.0, float("nan")]}}) == "m/per_digit[1]"
+    assert nonfinite({"w": {"net.b": torch.tensor([0.0, -torch.inf])}}) == "w/net.b"
+    assert nonfinite({"g": media.Grid([[torch.zeros(1, 2, 2), torch.full((1, 2, 2), torch.nan)]], [], 2)}) \
+        == "g/rows[0][1]"
+    assert nonfinite({"i": torch.tensor([1, 2])}) == ""   # integers are always finite
