@@ -114,12 +114,43 @@ def sketch(name: str) -> Image.Image:
     return _pen(strokes, 256, 0.03, np.random.default_rng(7), colour_bg="white", jitter=0.008)
 
 
+# scikit-image's bundled images (skimage.data: each loads offline and is a grey or colour picture)
+PHOTOS = ("astronaut", "brick", "camera", "cat", "cell", "checkerboard", "chelsea", "clock", "coffee", "coins",
+          "colorwheel", "grass", "gravel", "horse", "hubble_deep_field", "immunohistochemistry", "logo",
+          "microaneurysms", "moon", "page", "retina", "rocket", "shepp_logan_phantom", "text")
+# what a report calls its images; each backend maps them to specs (its ``images``)
+ROLES = ("test", "own1", "own2", "web", "drawn1", "drawn2")
+
+
+def spec_problem(spec: str) -> str | None:
+    """What is wrong with an image spec or role, checked at plan time without loading anything (None:
+    nothing). A file's existence and an MNIST digit's index are checked later, where they are known."""
+    if spec in ROLES:
+        return None
+    kind, _, arg = spec.partition(":")
+    if kind == "photo" and arg not in PHOTOS:
+        return f"scikit-image bundles no photo '{arg}' (use one of {', '.join(PHOTOS)})"
+    if kind == "sketch" and arg not in SKETCHES:
+        return f"there is no sketch '{arg}' (use one of {', '.join(SKETCHES)})"
+    if kind in ("digit", "scribble", "font") and not (len(arg) == 1 and arg.isdigit()):
+        return f"'{arg}' is not a digit from 0 to 9"
+    if kind == "mnist":
+        n, _, k = arg.partition(":")
+        if not (len(n) == 1 and n.isdigit()) or (k and not k.isdigit()):
+            return "write mnist:N or mnist:N:K (N a digit, K counting from 0)"
+    if kind == "file" and not arg:
+        return "file: needs a path, e.g. file:content/images/me.png"
+    if kind not in ("photo", "sketch", "digit", "scribble", "font", "mnist", "file"):
+        return (f"'{spec}' is neither a role ({', '.join(ROLES)}) nor a spec photo:, sketch:, digit:, scribble:, "
+                "font:, mnist: or file:")
+    return None
+
+
 def photo(name: str) -> Image.Image:
     import skimage.data
 
-    if name.startswith("_") or not callable(getattr(skimage.data, name, None)):
-        raise BuildError(f"image 'photo:{name}': scikit-image has no such photo. Fix: use one of "
-                         "astronaut, camera, cat, chelsea, coffee, rocket, ... (skimage.data)")
+    if name not in PHOTOS:
+        raise BuildError(f"image 'photo:{name}': scikit-image bundles no such photo. Fix: use one of {', '.join(PHOTOS)}")
     return _square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB"))
 
 

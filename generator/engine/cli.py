@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import BuildError
 from . import build_stamp, cache, content, estimate, registry, site_guard, threads
 
-# execute (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
+# run (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
 # so that an unchanged build answers without loading torch (generator/build_stamp.py)
 
 ROOT = cache.ROOT

@@ -5,7 +5,7 @@ Each task is submitted with its upstream tasks' references as arguments, so Ray 
 as those results exist, and independent experiments run at the same time, each on a worker that
 has what ``resources.needs`` asks for. A task rebuilds its node from the plan, checks that its
 machine would compute the same key (same code, MNIST and backend), runs the experiment through
-``execute.run_node`` (the local executor's own function), writes the entry into the shared cache
+``run.run_node`` (the local executor's own function), writes the entry into the shared cache
 and returns where it ran. Seeds come from ``--seed`` alone, never from a worker or the order, and
 every task uses one torch thread, so a result does not depend on where it was computed.
 

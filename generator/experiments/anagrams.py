@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from ..constraints import FINITE, between
+from ..constraints import between
 from ..diffusion.views import VIEW_MAP, anagram
-from ._parta import (backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note, sample,
+from ._parta import (GUIDANCE, backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note, sample,
                      show, timesteps)
 
 SECTION = 11
@@ -31,7 +31,7 @@ class Params:
         ("a handwritten 6", "a handwritten 9", "rotate_180"),
         ("a handwritten 0", "a handwritten 8", "flip"),
     ])
-    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch models (section 6)
+    gamma: Annotated[float, GUIDANCE] = 3.0     # CFG scale; 7 over-saturates the small scratch models (section 6)
     candidates: Annotated[int, between(1, 64)] = 16   # drawn per illusion where a reader ranks them
     shown: Annotated[int, between(1, 16)] = 4         # shown per illusion
 

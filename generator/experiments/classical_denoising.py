@@ -12,7 +12,7 @@ from ..constraints import NON_EMPTY, T_1000, between, each
 from ..diffusion.forward import q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.schedule import scale_timestep
-from ._parta import load_image, noise_like, show
+from ._parta import IMAGE, load_image, noise_like, show
 
 SECTION = 3
 USES_BACKEND = True
@@ -22,7 +22,7 @@ ARTIFACTS = {"denoised": "image", "search": "plot", "chosen": "table"}
 @dataclass
 class Params:
     t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
-    image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
+    image: Annotated[str, IMAGE] = "test"  # a role of the report or an image spec (generator/data/images.py)
     sigmas: Annotated[list[float], NON_EMPTY, each(between(0.05, 20.0))] = field(
         default_factory=lambda: [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0])
 

@@ -8,7 +8,7 @@ from .. import media
 from ..constraints import NON_EMPTY, T_1000, each
 from ..diffusion.forward import q_sample
 from ..diffusion.schedule import scale_timestep
-from ._parta import load_image, noise_like, show
+from ._parta import IMAGE, load_image, noise_like, show
 
 SECTION = 2
 USES_BACKEND = True
@@ -19,7 +19,7 @@ ARTIFACTS = {"noisy": "image"}
 class Params:
     # in DeepFloyd's 1000-step units
     t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
-    image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
+    image: Annotated[str, IMAGE] = "test"  # a role of the report or an image spec (generator/data/images.py)
 
 
 def run(p: Params, ctx) -> dict:

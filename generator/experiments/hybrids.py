@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from ..constraints import FINITE, NON_EMPTY, Check, between, each
+from ..constraints import NON_EMPTY, Check, between, each
 from ..diffusion.hybrid import blur_params, hybrid
 from ..diffusion.readings import from_afar
-from ._parta import (NOT_MEASURED, backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note,
+from ._parta import (GUIDANCE, NOT_MEASURED, backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note,
                      sample, show, timesteps)
 
 SECTION = 12
@@ -31,7 +31,7 @@ class Params:
         ("a handwritten 8", "a handwritten 3"),
         ("a handwritten 0", "a handwritten 7"),
     ])
-    gamma: Annotated[float, FINITE] = 3.0     # CFG scale; 7 over-saturates the small scratch models (section 6)
+    gamma: Annotated[float, GUIDANCE] = 3.0     # CFG scale; 7 over-saturates the small scratch models (section 6)
     candidates: Annotated[int, between(1, 64)] = 16   # drawn per pair where a reader ranks them
     shown: Annotated[int, between(1, 16)] = 4         # shown per pair
     # the course's Gaussian kernel 33, sigma 2 at 64 px, then wider blurs; all scale with the image

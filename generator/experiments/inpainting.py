@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from .. import media
-from ..constraints import Check, FINITE, each
+from ..constraints import NON_EMPTY, Check, each
 from ..data.images import rect_mask
 from ..diffusion.editing import inpaint
-from ._parta import backend_note, caption, eps_for, image_label, load_image, panel, show, timesteps
+from ._parta import GUIDANCE, IMAGE, backend_note, caption, eps_for, image_label, load_image, panel, show, timesteps
 
 SECTION = 9
 USES_BACKEND = True
@@ -22,13 +22,13 @@ ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory
 
 @dataclass
 class Params:
-    images: list[str] = field(default_factory=lambda: ["test", "own1", "own2"])
+    images: Annotated[list[str], NON_EMPTY, each(IMAGE)] = field(default_factory=lambda: ["test", "own1", "own2"])
     # one rectangle per image: (row_start, row_end, col_start, col_end) in fractions of the side.
     # The first is the course's test mask: rows 2-19 and columns 24-41 of 64 x 64.
     masks: Annotated[list[tuple[float, float, float, float]], each(Check(_is_rectangle, RECT))] = field(
         default_factory=lambda: [(2 / 64, 20 / 64, 24 / 64, 42 / 64), (0.5, 1.0, 0.0, 1.0), (0.0, 0.5, 0.5, 1.0)])
     prompt: str = "a high quality photo"
-    gamma: Annotated[float, FINITE] = 7.0
+    gamma: Annotated[float, GUIDANCE] = 7.0
 
     def used_prompts(self) -> list[str]:
         return [self.prompt]

@@ -9,7 +9,7 @@ from ..constraints import I_START, at_least, between
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.sampling import conditional, denoise
-from ._parta import backend_note, caption, load_image, noise_like, panel, show, timesteps
+from ._parta import IMAGE, backend_note, caption, load_image, noise_like, panel, show, timesteps
 
 SECTION = 4
 USES_BACKEND = True
@@ -20,7 +20,7 @@ ARTIFACTS = {"steps": "image", "results": "image", "trajectory": "trajectory"}
 class Params:
     i_start: Annotated[int, I_START] = 10          # strided_timesteps[10] = 690 on DeepFloyd
     every: Annotated[int, at_least(1)] = 5             # show every 5th intermediate image
-    image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
+    image: Annotated[str, IMAGE] = "test"  # a role of the report or an image spec (generator/data/images.py)
     prompt: str = "a high quality photo"
     blur_sigma: Annotated[float, between(0.05, 20.0)] = 2.0  # the classical baseline, at 64 px (scaled)
 

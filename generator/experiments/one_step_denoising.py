@@ -8,7 +8,7 @@ from .. import media
 from ..constraints import NON_EMPTY, T_1000, each
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.schedule import scale_timestep
-from ._parta import backend_note, caption, load_image, noise_like, show
+from ._parta import IMAGE, backend_note, caption, load_image, noise_like, show
 
 SECTION = 4
 USES_BACKEND = True
@@ -18,7 +18,7 @@ ARTIFACTS = {"estimates": "image", "compare": "comparison"}
 @dataclass
 class Params:
     t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
-    image: str = "test"  # a role of the report or an image spec (generator/data/images.py)
+    image: Annotated[str, IMAGE] = "test"  # a role of the report or an image spec (generator/data/images.py)
     prompt: str = "a high quality photo"
 
     def used_prompts(self) -> list[str]:

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from .. import media
-from ..constraints import FINITE, NON_EMPTY, between, each
+from ..constraints import NON_EMPTY, between, each
 from ..diffusion.schedule import strided_timesteps
-from ._parta import backend_note, caption, eps_for, panel, sample, show
+from ._parta import GUIDANCE, backend_note, caption, eps_for, panel, sample, show
 
 SECTION = 1
 USES_BACKEND = True
@@ -20,7 +20,7 @@ class Params:
         "an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"])
     # num_inference_steps
     steps: Annotated[list[int], NON_EMPTY, each(between(1, 1000))] = field(default_factory=lambda: [20, 100])
-    gamma: Annotated[float, FINITE] = 7.0  # CFG scale, IFPipeline's default
+    gamma: Annotated[float, GUIDANCE] = 7.0  # CFG scale, IFPipeline's default
 
     def used_prompts(self) -> list[str]:
         return list(self.prompts)

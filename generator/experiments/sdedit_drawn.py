@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from ._parta import SDEditParams, sdedit_figures
+from ..constraints import NON_EMPTY, each
+from ._parta import IMAGE, SDEditParams, sdedit_figures
 
 SECTION = 8
 USES_BACKEND = True
@@ -12,7 +14,7 @@ ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory
 
 @dataclass
 class Params(SDEditParams):
-    images: list[str] = field(default_factory=lambda: ["web", "drawn1", "drawn2"])
+    images: Annotated[list[str], NON_EMPTY, each(IMAGE)] = field(default_factory=lambda: ["web", "drawn1", "drawn2"])
 
 
 def run(p: Params, ctx) -> dict:

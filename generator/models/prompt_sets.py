@@ -14,6 +14,7 @@ PROMPT_SETS: dict[str, dict[str, dict]] = {
     "scratch": {},
     "deepfloyd": {
         "cfg_sampling": {
+            "prompt": "a high quality photo",   # the course's prompt of section 6
             "sweep_prompts": ["a high quality photo", "an oil painting of a snowy mountain village",
                               "a rocket ship"],
         },

@@ -52,10 +52,34 @@ def test_drawings_are_deterministic_and_scribbles_are_not_the_clean_digit():
     assert (images.load("scribble:5", 28, 1) - images.load("digit:5", 28, 1)).abs().mean() > 0.02
 
 
-@pytest.mark.parametrize("spec,says", [("digit:12", "no such digit"), ("photo:nope", "scikit-image has no such"),
+@pytest.mark.parametrize("spec,says", [("digit:12", "no such digit"), ("photo:nope", "scikit-image bundles no such"),
+                                       ("photo:lbp_frontal_face_cascade_filename", "scikit-image bundles no such"),
                                        ("sketch:car", "no such sketch"), ("mnist:7:x", "malformed"),
                                        ("paint:3", "unknown image spec")])
 def test_a_bad_spec_names_itself_and_the_fix(spec, says):
-    with pytest.raises(Exception, match=says) as e:
+    from generator.errors import BuildError
+
+    with pytest.raises(BuildError, match=says) as e:
         images.load(spec, 28, 1, lambda n, k: torch.zeros(1, 28, 28))
     assert spec.split(":")[0] in str(e.value) and "Fix" in str(e.value)
+
+
+@pytest.mark.parametrize("spec", ["digit:12", "photo:nope", "photo:lbp_frontal_face_cascade_filename", "sketch:car",
+                                  "mnist:7:x", "mnist:", "paint:3", "selfie", "file:", "font:a"])
+def test_the_plan_time_check_refuses_what_loading_would_refuse(spec):
+    """images.spec_problem (checked when the build plans) says what is wrong without loading anything."""
+    assert images.spec_problem(spec)
+
+
+def test_the_plan_time_check_accepts_every_role_and_bundled_photo():
+    from generator.models.deepfloyd import DeepFloydBackend
+    from generator.models.scratch_backend import ScratchBackend
+
+    for backend in (ScratchBackend, DeepFloydBackend):   # a role is what every backend maps to an image
+        assert set(backend.images) == set(images.ROLES)
+        assert all(images.spec_problem(s) is None for s in backend.images.values())
+    for name in images.PHOTOS:   # each loads offline and is a picture
+        assert images.spec_problem(f"photo:{name}") is None
+        assert images.load(f"photo:{name}", 16, 3).shape == (3, 16, 16)
+    for spec in ("digit:0", "scribble:9", "font:4", "mnist:7", "mnist:7:2", "sketch:house", "file:content/x.png"):
+        assert images.spec_problem(spec) is None
