@@ -196,6 +196,11 @@ def test_two_builds_are_byte_identical(proj, capsys):
     assert tree_digest(proj / "site") == first
 
 
+def override(yaml: str) -> str:
+    """The tiny page with its one front-matter override replaced by ``yaml``."""
+    return PAGE.format(t="[250]").replace("forward_process: {t: [250]}", yaml)
+
+
 BAD_PAGES = {
     "malformed front matter": ("---\nlayout: project\ntitle: [unclosed\npermalink: /x/\n---\n",
                                "index.md:4: malformed front matter: expected ',' or ']', but got ':' (while parsing a "
@@ -204,37 +209,25 @@ BAD_PAGES = {
                            "index.md:18"),
     "unknown artifact": (PAGE.format(t="[250]").replace("forward_process/noisy", "forward_process/nope"),
                          "index.md:18"),
-    "unknown parameter": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                                         "forward_process: {tt: [250]}"), "index.md:7"),
+    "unknown parameter": (override("forward_process: {tt: [250]}"), "index.md:7"),
     "mistyped parameter": (PAGE.format(t="'late'"), "index.md:7"),
-    "missing input file": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                                          "forward_process: {image: 'file:content/images/nope.png'}"),
+    "missing input file": (override("forward_process: {image: 'file:content/images/nope.png'}"),
                            "index.md:7"),
-    "unknown image": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                                     "forward_process: {image: 'digit:12'}"),
+    "unknown image": (override("forward_process: {image: 'digit:12'}"),
                       "index.md:7: parameter forward_process.image: 'digit:12' is not an image"),
-    "photo that is not a picture": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                    "forward_process: {image: 'photo:lbp_frontal_face_cascade_filename'}"),
+    "photo that is not a picture": (override("forward_process: {image: 'photo:lbp_frontal_face_cascade_filename'}"),
                                     "index.md:7: parameter forward_process.image"),
-    "unknown image role": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                                          "forward_process: {image: selfie}"),
+    "unknown image role": (override("forward_process: {image: selfie}"),
                            "index.md:7: parameter forward_process.image: 'selfie' is not an image"),
-    "malformed MNIST image": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                              "inpainting: {images: ['mnist:x', test, own1]}"), "index.md:7: parameter inpainting.images"),
-    "unknown sketch": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                       "sdedit_drawn: {images: ['sketch:castle']}"), "index.md:7: parameter sdedit_drawn.images"),
-    "file spec without a path": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                 "sdedit: {images: ['file:']}"), "index.md:7: parameter sdedit.images"),
-    "guidance that overflows": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                "cfg_sampling: {gamma: 1.0e+308}"),
+    "malformed MNIST image": (override("inpainting: {images: ['mnist:x', test, own1]}"), "index.md:7: parameter inpainting.images"),
+    "unknown sketch": (override("sdedit_drawn: {images: ['sketch:castle']}"), "index.md:7: parameter sdedit_drawn.images"),
+    "file spec without a path": (override("sdedit: {images: ['file:']}"), "index.md:7: parameter sdedit.images"),
+    "guidance that overflows": (override("cfg_sampling: {gamma: 1.0e+308}"),
                                 "index.md:7: parameter cfg_sampling.gamma: 1e+308 is not between 0.0 and 100.0"),
-    "negative guidance in the sweep": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                       "cfg_sampling: {sweep_gammas: [0, -1]}"),
+    "negative guidance in the sweep": (override("cfg_sampling: {sweep_gammas: [0, -1]}"),
                                        "index.md:7: parameter cfg_sampling.sweep_gammas"),
-    "huge guidance for anagrams": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                   "anagrams: {gamma: 1.0e+300}"), "index.md:7: parameter anagrams.gamma"),
-    "prompt the model cannot use": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "sampling_from_noise: {prompt: 'a photo of a cat'}"),
+    "huge guidance for anagrams": (override("anagrams: {gamma: 1.0e+300}"), "index.md:7: parameter anagrams.gamma"),
+    "prompt the model cannot use": (override("sampling_from_noise: {prompt: 'a photo of a cat'}"),
         "index.md:7: experiment 'sampling_from_noise': the scratch backend cannot condition on prompt 'a photo"),
     "duplicate front-matter key": (PAGE.format(t="[250]").replace("title: Tiny report", "title: A\ntitle: B"),
                                    "index.md:4: duplicate key 'title'"),
@@ -242,37 +235,29 @@ BAD_PAGES = {
     "timestep beyond the schedule": (PAGE.format(t="[250, 5000]"),
                                      "index.md:7: parameter forward_process.t: [250, 5000] is not a list whose items"),
     "empty list": (PAGE.format(t="[]"), "index.md:7: parameter forward_process.t: [] is not a non-empty list"),
-    "i_start beyond the schedule": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "iterative_denoising: {i_start: 99}"), "index.md:7"),
-    "negative steps": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "sampling: {steps: [-5, 100]}"),
+    "i_start beyond the schedule": (override("iterative_denoising: {i_start: 99}"), "index.md:7"),
+    "negative steps": (override("sampling: {steps: [-5, 100]}"),
                        "index.md:7"),
-    "nan guidance": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "sdedit: {gamma: .nan}"),
+    "nan guidance": (override("sdedit: {gamma: .nan}"),
                      "index.md:7: parameter sdedit.gamma: nan is not between 0.0 and 100.0"),
-    "negative candidates": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "anagrams: {candidates: -1}"),
+    "negative candidates": (override("anagrams: {candidates: -1}"),
                             "index.md:7"),
-    "even blur kernel": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}", "hybrids: {kernel_at_64: 32}"),
+    "even blur kernel": (override("hybrids: {kernel_at_64: 32}"),
                          "index.md:7"),
-    "mask outside the image": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "inpainting: {masks: [[0.5, 0.2, 0, 1], [0, 1, 0, 1], [0, 1, 0, 1]]}"),
+    "mask outside the image": (override("inpainting: {masks: [[0.5, 0.2, 0, 1], [0, 1, 0, 1], [0, 1, 0, 1]]}"),
         "index.md:7"),
-    "masks and images disagree": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "inpainting: {images: [test], masks: [[0, 0.5, 0, 0.5], [0.5, 1, 0.5, 1]]}"),
+    "masks and images disagree": (override("inpainting: {images: [test], masks: [[0, 0.5, 0, 0.5], [0.5, 1, 0.5, 1]]}"),
         "index.md:7: experiment 'inpainting': 1 images but 2 masks"),
-    "unknown anagram view": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "anagrams: {illusions: [[a handwritten 6, a handwritten 9, spin]]}"),
+    "unknown anagram view": (override("anagrams: {illusions: [[a handwritten 6, a handwritten 9, spin]]}"),
         "index.md:7: experiment 'anagrams': unknown view 'spin'"),
-    "kept epoch past the training": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "train_denoiser: {keep_epochs: [1, 9]}"),
+    "kept epoch past the training": (override("train_denoiser: {keep_epochs: [1, 9]}"),
         "index.md:7: experiment 'train_denoiser': keep_epochs (1, 9) goes past epochs = 5"),
-    "one kept epoch": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "train_time_ddpm: {keep_epochs: [20]}"),
+    "one kept epoch": (override("train_time_ddpm: {keep_epochs: [20]}"),
         "index.md:7: parameter train_time_ddpm.keep_epochs: (20,) is not two epochs in order"),
-    "input that is not an image": (PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", "forward_process: {image: 'file:README.md'}"), "is not a readable image"),
+    "input that is not an image": (override("forward_process: {image: 'file:README.md'}"), "is not a readable image"),
     "override outside experiments": (PAGE.format(t="[250]").replace("permalink: /tiny/", "permalink: /tiny/\n"
                                      "forward_process: {t: [250]}"), "index.md:5: 'forward_process' is an experiment"),
-    "override that is not a mapping": (PAGE.format(t="[250]").replace("forward_process: {t: [250]}",
-                                       "forward_process: 5"), "index.md:7: experiment 'forward_process' must map"),
+    "override that is not a mapping": (override("forward_process: 5"), "index.md:7: experiment 'forward_process' must map"),
     "missing template": (PAGE.format(t="[250]").replace("layout: project", "layout: nope"), "index.md:2"),
     "source link to a missing file": (PAGE.format(t="[250]").replace("[Back to the intro](#intro)",
                                       "See [the code](source:generator/nope.py)."),
