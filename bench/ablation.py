@@ -38,7 +38,7 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.engine.cache import Entry  # noqa: E402
+from generator.engine.store import Entry  # noqa: E402
 from generator.data import mnist  # noqa: E402
 from generator.experiments import train_flow  # noqa: E402
 from generator.experiments._partb import classifier, judge  # noqa: E402

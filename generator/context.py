@@ -2,7 +2,7 @@
 split, the Part A backend, upstream results, a scratch folder and a progress bar.
 
 This is the one piece of the build engine that shapes results (seeding above all), so every
-experiment's key covers this module (``generator/engine/key_scope.py``). It imports nothing from the
+experiment's key covers this module (``generator/engine/keys.py``). It imports nothing from the
 engine; the build passes in the objects it needs.
 """
 from __future__ import annotations

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from generator.engine import cache
+from generator.paths import ROOT
 
-BENCH = sorted((cache.ROOT / "bench").glob("*.py"))
+BENCH = sorted((ROOT / "bench").glob("*.py"))
 
 
 @pytest.mark.parametrize("script", BENCH, ids=[p.name for p in BENCH])
@@ -16,6 +16,6 @@ def test_bench_script_compiles(script):
 
 
 def test_gpu_check_answers_help():
-    out = subprocess.run([sys.executable, "bench/gpu_check.py", "--help"], cwd=cache.ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "bench/gpu_check.py", "--help"], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0 and "--device" in out.stdout

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache
+from generator.engine import keys
+from generator.paths import ROOT
 
-ROOT = cache.ROOT
 papermill = pytest.importorskip("papermill")
 
 PAGE = """---
@@ -146,7 +146,7 @@ def test_tampered_and_foreign_entries_are_refused_each_in_one_line(colab, tmp_pa
     e = _entry(foreign, "inpainting")
     man = json.loads((e / "manifest.json").read_text())
     man["ingredients"]["params"]["gamma"] = 9.0
-    man["key"] = cache.key_of(man["ingredients"])
+    man["key"] = keys.key_of(man["ingredients"])
     (e / "manifest.json").write_text(json.dumps(man))
     e.rename(e.parent / man["key"][:16])
     # a manifest that names a file outside its entry
@@ -157,7 +157,7 @@ def test_tampered_and_foreign_entries_are_refused_each_in_one_line(colab, tmp_pa
     role, f = next(iter(art["files"].items()))
     art["files"][role] = "../../../x.png"
     art["sha256"]["../../../x.png"] = art["sha256"].pop(f)
-    man["key"] = cache.key_of(man["ingredients"])
+    man["key"] = keys.key_of(man["ingredients"])
     (e / "manifest.json").write_text(json.dumps(man))
     for folder, why in ((tampered, "does not match its sha256"), (foreign, "gamma: 9.0 -> 3.0"),
                         (escape, "not a plain file name")):

@@ -92,7 +92,7 @@ def check(args, root: Path) -> Optional[dict]:
 
 
 def write(args, root: Path, entries: Iterable, inputs: Iterable[str], rows: list[dict]) -> None:
-    """Record a successful full build: ``entries`` (cache.Entry) the page used, input files by
+    """Record a successful full build: ``entries`` (store.Entry) the page used, input files by
     path relative to the repository, the summary ``rows``. Nothing for an object store."""
     if is_url(args.cache):
         return

@@ -9,12 +9,12 @@ import traceback
 from pathlib import Path
 
 from ..errors import BuildError
-from . import build_stamp, cache, content, estimate, registry, site_guard, threads
+from ..paths import ROOT
+from . import build_stamp, content, estimate, keys, registry, site_guard, threads
 
 # run (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
 # so that an unchanged build answers without loading torch (generator/build_stamp.py)
 
-ROOT = cache.ROOT
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -158,7 +158,7 @@ def build(args: argparse.Namespace) -> int:
     from .run import execute
 
     if args.frozen:
-        cache.forget_digests()
+        keys.forget_digests()
 
     n_threads, why = threads.apply(args.threads)
     print(f"CPU threads: {n_threads} ({why})")

@@ -25,8 +25,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..errors import BuildError
-from . import cache, content, registry
-from .cache import MANIFEST, key_of, manifest_problem, sha256_file
+from . import content, registry
+from ..paths import ROOT
+from .keys import explain_change, key_of, sha256_file
+from .store import MANIFEST, manifest_problem
 
 
 def _materialise(spec: str, work: Path) -> Path:
@@ -96,7 +98,7 @@ def _local_keys(mans: list[dict], args) -> dict[str, object]:
     from ..models import select
 
     experiments = registry.discover()
-    pages = content.gather(args.content, cache.ROOT)
+    pages = content.gather(args.content, ROOT)
     overrides, lines = content.merged_overrides(pages)
     store = open_store(args.cache)
     cached_mnist, cached_backends = recorded_choices(experiments, store)
@@ -141,7 +143,7 @@ def import_results(spec: str, args) -> int:
                 if node is None:
                     why = f"no experiment '{name}' in this checkout"
                 elif node.key != man["key"]:
-                    diff = "; ".join(cache.explain_change(man["ingredients"], node.ingredients))
+                    diff = "; ".join(explain_change(man["ingredients"], node.ingredients))
                     why = f"made from other code or parameters than this checkout's (entry -> checkout: {diff})"
             if why:
                 refused += 1

@@ -1,6 +1,6 @@
 """The cache on object storage (``s3://``, ``gs://``, ``file://`` ...), through fsspec.
 
-Same entries as ``cache.Store``, but object stores cannot rename a folder, so publishing works
+Same entries as ``store.Store``, but object stores cannot rename a folder, so publishing works
 by writing the manifest last:
 
     <url>/<experiment>/<key[:16]>/<writer>/<artifact files>   uploaded first, under a folder
@@ -33,17 +33,9 @@ import uuid
 from pathlib import Path
 from typing import Callable, Optional
 
-from .cache import (
-    MANIFEST,
-    CorruptEntry,
-    Entry,
-    Store,
-    load_if_valid,
-    manifest_problem,
-    newest_manifest,
-    settle_leftover,
-    sha256_file,
-)
+from .atomic import settle_leftover
+from .keys import sha256_file
+from .store import MANIFEST, CorruptEntry, Entry, ResultStore, Store, load_if_valid, manifest_problem, newest_manifest
 
 ORPHAN_AGE_S = 3600   # a writer's files without a manifest naming them are removed after this long
 
@@ -255,6 +247,6 @@ class ObjectStore:
         return removed
 
 
-def open_store(spec) -> "ObjectStore | Store":
-    """``--cache``: a folder (``cache.Store``) or an fsspec URL (``ObjectStore``)."""
+def open_store(spec) -> ResultStore:
+    """``--cache``: a folder (``store.Store``) or an fsspec URL (``ObjectStore``)."""
     return ObjectStore(str(spec)) if is_url(spec) else Store(Path(spec))

@@ -1,6 +1,6 @@
 """Plan: which experiments are fresh and which must run, decided before anything runs.
 
-``plan`` resolves every experiment's parameters, computes its key (``cache.key_of`` of its
+``plan`` resolves every experiment's parameters, computes its key (``keys.key_of`` of its
 ingredients) and looks it up, so a bad reference or parameter is reported before an hour of
 compute. ``run.execute`` (or ``ray_executor.execute_ray``) then runs what is missing or stale.
 """
@@ -13,7 +13,9 @@ from typing import Any, Optional
 import torch
 
 from ..errors import BuildError
-from . import cache, key_scope
+from ..paths import ROOT
+from . import keys
+from .store import CorruptEntry, Entry, ResultStore
 from . import params as params_mod
 from .registry import Experiment, closure
 
@@ -27,7 +29,7 @@ class Options:
     force: tuple[str, ...] = ()
     mnist: str = "auto"
     mnist_dir: Optional[Path] = None
-    cache_dir: Path = cache.ROOT / "cache"
+    cache_dir: Path = ROOT / "cache"
     weights: Optional[Path] = None   # --weights: a local copy of the DeepFloyd IF weights
     offload: Optional[bool] = None   # --offload: model CPU offload (None: on for cards under 24 GB)
     declared_backend: Optional[str] = None   # the page's front matter 'backend'
@@ -45,7 +47,7 @@ class Node:
     key: str
     status: str = "missing"          # fresh | missing | stale | corrupt | forced
     reason: str = "not in cache"
-    entry: Optional[cache.Entry] = None
+    entry: Optional[Entry] = None
     seconds: Optional[float] = None  # compute time of the stored result (provenance)
     device: str = ""
     host: str = ""                   # the machine that computed it (provenance)
@@ -137,7 +139,7 @@ class Environment:
                                                  self.opts.cached_backends)
         return self._backend_choice
 
-    def backend(self, upstream: dict[str, cache.Entry]):
+    def backend(self, upstream: dict[str, Entry]):
         """The Part A model, built once per build from its upstream results (each DeepFloyd stage is
         loaded once, and stage II only when a result is upsampled)."""
         names = self.backend_choice.upstream
@@ -223,7 +225,7 @@ def _file_values(params: Any) -> list[str]:
 
 
 def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: Environment,
-         store: cache.Store, override_lines: dict | None = None, roots: list[str] | None = None) -> list[Node]:
+         store: ResultStore, override_lines: dict | None = None, roots: list[str] | None = None) -> list[Node]:
     """Resolve params and keys of ``roots`` (default: every experiment) and everything upstream.
 
     The build passes the experiments that the pages show, so an experiment that
@@ -262,26 +264,26 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         exp, p = experiments[name], resolved[name]
         inputs, images = {}, set(_file_values(p))  # file: parameters are images; input_files() may name others
         for f in input_files(p):
-            path = cache.ROOT / f
+            path = ROOT / f
             if not path.exists():
                 raise BuildError(f"input file '{f}' of experiment '{name}' does not exist. Fix: add it "
                                  "or change the parameter that names it", override_lines.get((name, None)))
             if f in images:
                 check_image(path, f, override_lines.get((name, None)))
-            inputs[f] = cache.sha256_file(path)
+            inputs[f] = keys.sha256_file(path)
         if exp.uses_mnist:
             inputs["mnist"] = f"{env.mnist_source}:{env.mnist.fingerprint()}"
         ups = upstream_of(name)
         ingredients = {
             "name": name,
             "params": params_mod.as_dict(p),
-            "sources": key_scope.sources(exp),
+            "sources": keys.sources(exp),
             "inputs": inputs,
             "upstream": {u: experiments[u].key_for(nodes[u].key, nodes[u].ingredients, p) for u in ups},
             "backend": env.backend_choice.identity if exp.uses_backend else None,
             "seed": opts.seed,
         }
-        node = Node(exp, p, ups, ingredients, cache.key_of(ingredients))
+        node = Node(exp, p, ups, ingredients, keys.key_of(ingredients))
         _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force,
                 backend=env.backend_choice.name if exp.uses_backend else None)
         nodes[name] = node
@@ -310,13 +312,13 @@ def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any],
             p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
 
 
-def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: bool,
+def _lookup(node: Node, store: ResultStore, upstream_nodes: list[Node], forced: bool,
             backend: Optional[str] = None) -> None:
     """Find the node's entry, else explain what changed since the newest entry of the same backend
     (a DeepFloyd result is compared with DeepFloyd's, not with the scratch model's)."""
     try:
         node.entry = store.load(node.name, node.key)
-    except cache.CorruptEntry as e:
+    except CorruptEntry as e:
         node.status, node.reason = "corrupt", f"corrupt entry: {e}"
         node.recorded = (store.previous(node.name) or {}).get("provenance")
         return
@@ -333,7 +335,7 @@ def _lookup(node: Node, store: cache.Store, upstream_nodes: list[Node], forced: 
     if prev is None:
         node.status, node.reason = "missing", "not in cache"
     else:
-        node.status, node.reason = "stale", "; ".join(cache.explain_change(prev["ingredients"], node.ingredients))
+        node.status, node.reason = "stale", "; ".join(keys.explain_change(prev["ingredients"], node.ingredients))
 
 
 def check_frozen(todo: list[Node], opts: Options) -> None:

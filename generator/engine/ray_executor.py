@@ -37,7 +37,7 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     key, status); ``upstream_done``: the upstream tasks' results, passed only so that Ray waits."""
     import torch
 
-    from . import key_scope, registry
+    from . import keys, registry
     from .object_store import open_store
     from .plan import Environment, Node
     from .run import run_node
@@ -46,7 +46,7 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     host, name, ing = socket.gethostname(), spec["name"], spec["ingredients"]
     where = f"experiment {name} on {host}"
     exp = registry.discover()[name]
-    sources = key_scope.sources(exp)
+    sources = keys.sources(exp)
     differ = sorted(f for f in set(sources) | set(ing["sources"]) if sources.get(f) != ing["sources"].get(f))
     if differ:
         raise BuildError(f"this node's code differs from the driver's ({', '.join(differ[:3])}). Fix: check out "

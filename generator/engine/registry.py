@@ -64,7 +64,7 @@ class Experiment:
         view = getattr(self.module, "consumer_view", None)
         if view is None:
             return key
-        from .cache import key_of
+        from .keys import key_of
 
         return key_of(view(ingredients, consumer_params))
 

@@ -26,7 +26,9 @@ from latex2mathml.converter import convert as latex_to_mathml
 from PIL import Image
 
 from ..errors import BuildError
-from .cache import ROOT, settle_leftover, sha256_file, swap_in
+from ..paths import ROOT
+from .atomic import settle_leftover, swap_in
+from .keys import sha256_file
 from . import animation, browser_runtime, estimate, site_guard
 from .content import FIGURE, SOURCE_LINK, Page, page_output
 

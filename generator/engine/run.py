@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import importlib
 import math
 import socket
 import subprocess
+import sys
 import time
 
 import torch
@@ -18,16 +20,33 @@ from tqdm import tqdm
 from .. import artifacts
 from ..context import Context
 from ..errors import BuildError
-from . import cache, estimate
+from ..paths import ROOT
+from . import estimate
+from .store import Entry
 from .plan import Environment, Node, check_frozen
 
 
 def _git(*args: str) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=cache.ROOT, capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
                               timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+def versions() -> dict[str, str]:
+    """Library versions for provenance (not part of any key)."""
+    out = {"python": sys.version.split()[0]}
+    for mod in ("torch", "diffusers", "numpy", "PIL"):
+        try:
+            out[mod] = importlib_version(mod)
+        except Exception:
+            pass
+    return out
+
+
+def importlib_version(mod: str) -> str:
+    return getattr(importlib.import_module(mod), "__version__", "?")
 
 
 def provenance(device: str, seconds: float, **extra) -> dict:
@@ -38,7 +57,7 @@ def provenance(device: str, seconds: float, **extra) -> dict:
         "device": device,
         "host": socket.gethostname(),
         "threads": torch.get_num_threads(),
-        "versions": cache.versions(),
+        "versions": versions(),
         "seconds": round(seconds, 2),
         "speed": round(estimate.speed(), 2),   # GFLOP/s of a fixed benchmark: scales estimates of reruns
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -81,7 +100,7 @@ def nonfinite(value, path: str = "") -> str:
     return ""
 
 
-def run_node(node: Node, upstream: dict[str, cache.Entry], env: Environment, store) -> None:
+def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) -> None:
     """Run one experiment and store its result (the local and the Ray executor both call this).
     Sets ``node.entry``, ``seconds``, ``device``, ``host`` and ``ran``."""
     ctx = Context(node, upstream, env, store.work_root)

@@ -58,11 +58,11 @@ class BackendChoice:
     name: str                     # as Backend.name
     label: str                    # short name for the page's build line
     identity: str                 # enters the cache key of every Part A result (weights, dtype); the code
-                                  # enters through generator/engine/key_scope.py
+                                  # enters through generator/engine/keys.py
     upstream: tuple[str, ...]     # experiments the backend is built from
     reason: str                   # why this backend: printed, and shown on the page
     dtype: str                    # the model's compute dtype, also in provenance
-    make: Callable                # make(upstream: {name: cache.Entry}, device) -> Backend
+    make: Callable                # make(upstream: {name: store.Entry}, device) -> Backend
     check_prompt: Callable        # check_prompt(prompt) raises ValueError if the model cannot use it
     embed_prompts: Optional[Callable] = None  # embed_prompts(list[str]) -> {prompt: tensor}, if it needs T5
     # {experiment: {parameter: value}}: the backend's prompt set (models/prompt_sets.py), applied

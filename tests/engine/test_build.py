@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache, cli
+from generator.engine import cli, keys
+from generator.engine.store import Entry, Store
 
 # Part A's scratch backend on tiny models: the three candidates, the classifier, the choice
 TINY_SCRATCH = {
@@ -98,7 +99,7 @@ def test_each_key_ingredient_changes_the_key_and_provenance_does_not(proj):
     from generator.engine.plan import Environment, Options, plan
 
     exps = registry.discover()
-    store = cache.Store(proj / "cache")
+    store = Store(proj / "cache")
     ov = dict(TINY_SCRATCH)
 
     def key(seed=180, t=(250, 500), name="forward_process"):
@@ -116,21 +117,21 @@ def test_each_key_ingredient_changes_the_key_and_provenance_does_not(proj):
                        ("inputs", {"content/images/x.png": "1" * 64}),
                        ("upstream", {"train_class_ddpm": "2" * 64}),
                        ("backend", "deepfloyd:other")]:
-        assert cache.key_of({**ing, k: changed}) != base.key, k
-    assert cache.explain_change(ing, {**ing, "sources": {**ing["sources"],
+        assert keys.key_of({**ing, k: changed}) != base.key, k
+    assert keys.explain_change(ing, {**ing, "sources": {**ing["sources"],
                                 "generator/diffusion/forward.py": "0"}}) == ["generator/diffusion/forward.py changed"]
-    assert cache.explain_change(ing, {**ing, "upstream": {**ing["upstream"], "train_class_ddpm": "x"}}) == [
+    assert keys.explain_change(ing, {**ing, "upstream": {**ing["upstream"], "train_class_ddpm": "x"}}) == [
         "upstream train_class_ddpm changed"]
-    assert cache.explain_change(ing, {**ing, "inputs": {"content/images/x.png": "y"}}) == [
+    assert keys.explain_change(ing, {**ing, "inputs": {"content/images/x.png": "y"}}) == [
         "input content/images/x.png added"]
     # provenance is stored beside the ingredients, never hashed
     man = json.loads((base.entry.path / "manifest.json").read_text())
     assert set(man["provenance"]) >= {"commit", "dirty", "device", "versions", "seconds", "date"}
-    assert cache.key_of(man["ingredients"]) == base.key
+    assert keys.key_of(man["ingredients"]) == base.key
 
 
 def test_source_closure_follows_imports_but_not_the_renderer():
-    files = cache.source_closure("generator.experiments.forward_process")
+    files = keys.source_closure("generator.experiments.forward_process")
     assert "generator/diffusion/forward.py" in files and "generator/diffusion/schedule.py" in files
     assert "generator/experiments/_parta.py" in files and "generator/data/images.py" in files
     assert not any(f.endswith(("render.py", "cli.py", "cache.py")) for f in files)
@@ -145,7 +146,7 @@ def test_changed_template_reruns_no_experiment(proj, capsys):
 
 
 def test_crash_in_the_middle_of_a_write_leaves_no_entry(tmp_path):
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
 
     def save(folder: Path) -> dict:
         (folder / "half.png").write_bytes(b"\x89PNG half")
@@ -499,7 +500,7 @@ def test_an_entry_gives_back_its_parameters_typed_as_its_experiment_declared_the
     from generator.experiments import train_class_ddpm, train_flow
 
     def entry(name, params):
-        return cache.Entry(tmp_path, {"ingredients": {"name": name, "params": params}})
+        return Entry(tmp_path, {"ingredients": {"name": name, "params": params}})
 
     p = entry("train_flow", {"widths": [4, 8, 8], "epochs": 3}).params()
     assert type(p) is train_flow.Params and p.widths == (4, 8, 8) and p.epochs == 3 and p.attention is True

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache
+from generator.paths import ROOT
 
 from .test_build import build
 
@@ -21,7 +21,7 @@ def _noop(proj: Path) -> tuple[str, float, str]:
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", NOOP, "--content", str(proj / "content"), "--cache",
                           str(proj / "cache"), "--site", str(proj / "site")],
-                         cwd=cache.ROOT, capture_output=True, text=True, timeout=300)
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return out.stdout, time.perf_counter() - t0, out.stderr
 
@@ -67,9 +67,9 @@ def test_any_change_takes_the_full_path(built, change, monkeypatch, tmp_path):
 
         args = cli.parse_args(["--content", str(built / "content"), "--cache", str(built / "cache"),
                                "--site", str(built / "site")])
-        assert build_stamp.check(args, cache.ROOT) is None
+        assert build_stamp.check(args, ROOT) is None
         monkeypatch.undo()
-        assert build_stamp.check(args, cache.ROOT) is not None
+        assert build_stamp.check(args, ROOT) is not None
         return
     out, _, _ = _noop(built)
     assert "nothing changed" not in out and "TORCH" in out.split()[-2], out

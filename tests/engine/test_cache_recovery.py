@@ -4,14 +4,16 @@ import sys
 import textwrap
 from pathlib import Path
 
-from generator.engine import cache, render
+from generator.engine import atomic, render
+from generator.engine.store import CorruptEntry, MANIFEST, manifest_problem, Store
+from generator.paths import ROOT
 
 WRITER = textwrap.dedent("""
     import os, sys
     from pathlib import Path
-    from generator.engine import cache
+    from generator.engine.store import Store
 
-    store = cache.Store(Path(sys.argv[1]))
+    store = Store(Path(sys.argv[1]))
 
     def save(d):
         (d / "a.json").write_text(sys.argv[3])
@@ -34,13 +36,13 @@ WRITER = textwrap.dedent("""
 
 
 def _write(root: Path, how: str, text: str) -> int:
-    return subprocess.run([sys.executable, "-c", WRITER, str(root), how, text], cwd=cache.ROOT).returncode
+    return subprocess.run([sys.executable, "-c", WRITER, str(root), how, text], cwd=ROOT).returncode
 
 
 def test_a_kill_while_swapping_keeps_the_old_entry(tmp_path):
     assert _write(tmp_path, "ok", '"old"') == 0
     assert _write(tmp_path, "swap", '"new"') == 9
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
     assert store.load("exp", "k" * 64) is None            # the entry is set aside, not lost
     # the old entry is put back; the unfinished new one is removed
     assert sorted(p.name.split("-")[0] for p in store.recover()) == [".old", ".tmp"]
@@ -53,7 +55,7 @@ def test_a_kill_while_encoding_leaves_the_entry_and_a_leftover_that_is_removed(t
     assert _write(tmp_path, "ok", '"old"') == 0
     assert _write(tmp_path, "encode", '"new"') == 9
     assert list(tmp_path.glob("exp/.tmp-*"))
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
     assert store.load("exp", "k" * 64).json("a") == "old"
     store.recover()
     assert not list(tmp_path.glob("exp/.*"))
@@ -64,7 +66,7 @@ def test_a_live_process_keeps_its_temporary_folder(tmp_path):
 
     live = tmp_path / "exp" / f".tmp-{'k' * 16}-{os.getpid()}"
     live.mkdir(parents=True)
-    assert cache.Store(tmp_path).recover() == [] and live.exists()
+    assert Store(tmp_path).recover() == [] and live.exists()
 
 
 def test_a_site_set_aside_by_a_killed_render_comes_back(tmp_path):
@@ -83,19 +85,19 @@ def test_a_manifest_of_the_wrong_shape_is_a_corrupt_entry(tmp_path):
 
     import pytest
 
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
 
     def save(d):
         (d / "a.json").write_text("1")
         return {"a": {"kind": "metrics", "files": {"main": "a.json"}}}
 
     entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "now"}, save)
-    good = json.loads((entry.path / cache.MANIFEST).read_text())
+    good = json.loads((entry.path / MANIFEST).read_text())
     bad = [[1, 2, 3], {}, {"key": "k" * 64}, {**good, "artifacts": {"a": {"kind": "metrics"}}},
            {**good, "provenance": {}}, {**good, "artifacts": {"a": {**good["artifacts"]["a"], "sha256": {}}}}]
     for manifest in bad:
-        (entry.path / cache.MANIFEST).write_text(json.dumps(manifest))
-        with pytest.raises(cache.CorruptEntry):
+        (entry.path / MANIFEST).write_text(json.dumps(manifest))
+        with pytest.raises(CorruptEntry):
             store.load("exp", "k" * 64)
         assert store.previous("exp") is None
 
@@ -103,7 +105,7 @@ def test_a_manifest_of_the_wrong_shape_is_a_corrupt_entry(tmp_path):
 def test_an_entry_computed_meanwhile_by_another_build_is_kept(tmp_path):
     """Without --force, a complete entry of the same key that appeared while this one was computed
     (another build or Ray task) stays, and this writer's copy is dropped."""
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
 
     def save(text):
         def write(d):
@@ -125,7 +127,7 @@ def test_an_entry_set_aside_comes_back_even_when_its_pid_was_reused(tmp_path):
     assert _write(tmp_path, "ok", '"old"') == 0
     entry = tmp_path / "exp" / ("k" * 16)
     entry.rename(entry.parent / f".old-{'k' * 16}-1")
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
     assert store.recover() == []                  # by PID alone: process 1 is alive, so it waits
     alone = store.hold_lock()
     assert alone and [p.name for p in store.recover(alone)] == [f".old-{'k' * 16}-1"]
@@ -135,7 +137,7 @@ def test_an_entry_set_aside_comes_back_even_when_its_pid_was_reused(tmp_path):
 def test_a_second_build_is_not_alone_so_a_live_leftover_stays(tmp_path):
     import os
 
-    first, second = cache.Store(tmp_path), cache.Store(tmp_path)
+    first, second = Store(tmp_path), Store(tmp_path)
     assert first.hold_lock() and not second.hold_lock()
     live = tmp_path / "exp" / f".tmp-{'k' * 16}-{os.getpid()}"
     live.mkdir(parents=True)
@@ -164,7 +166,7 @@ def test_two_renders_swapping_one_site_at_once_both_succeed(tmp_path, monkeypatc
         return real(a, b)
 
     monkeypatch.setattr(os, "replace", racing)
-    cache.swap_in(new, site, tmp_path / ".site-old-1", attempts=5)
+    atomic.swap_in(new, site, tmp_path / ".site-old-1", attempts=5)
     assert (site / "index.html").read_text() == "ours"
 
 
@@ -174,16 +176,16 @@ def test_a_missing_artifact_file_and_a_broken_manifest_say_what_is_wrong(tmp_pat
     import pytest
 
     assert _write(tmp_path, "ok", '"old"') == 0
-    store = cache.Store(tmp_path)
+    store = Store(tmp_path)
     entry = tmp_path / "exp" / ("k" * 16)
     (entry / "a.json").unlink()
-    with pytest.raises(cache.CorruptEntry, match="a.json: missing"):
+    with pytest.raises(CorruptEntry, match="a.json: missing"):
         store.load("exp", "k" * 64)
-    assert "'artifacts' is malformed" in cache.manifest_problem({"artifacts": 5})
+    assert "'artifacts' is malformed" in manifest_problem({"artifacts": 5})
     escaping = {"key": "k", "ingredients": {}, "provenance": {"date": "now"},
                 "artifacts": {"a": {"kind": "image", "files": {"main": "../../../../etc/hostname"},
                                     "sha256": {"../../../../etc/hostname": "0" * 64}}}}
-    assert "not a plain file name" in cache.manifest_problem(escaping)
+    assert "not a plain file name" in manifest_problem(escaping)
     (entry / "manifest.json").write_text(json.dumps({**escaping, "key": "k" * 64}))
-    with pytest.raises(cache.CorruptEntry, match="not a plain file name"):
+    with pytest.raises(CorruptEntry, match="not a plain file name"):
         store.load("exp", "k" * 64)

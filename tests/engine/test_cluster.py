@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache
+from generator.engine.store import Store
+from generator.paths import ROOT
 
 from .test_build import TINY_SCRATCH
 
 pytest.importorskip("ray")
 
-ROOT = cache.ROOT
 # Part A on the tiny scratch models, every kind of figure: images, comparisons, trajectories, tables
 PART_A = {
     "forward_process": ({"t": [100, 600]}, ["noisy"]),
@@ -143,25 +143,25 @@ def test_a_killed_worker_is_retried_and_leaves_nothing_behind(golden, tmp_path):
     for name, params in LONG.items():     # one complete entry each (the tiny report's 1-epoch model aside)
         manifests = [json.loads(f.read_text()) for f in (proj / "cache" / name).glob("*/manifest.json")]
         (entry,) = [m for m in manifests if params[0].items() <= m["ingredients"]["params"].items()]
-        assert cache.Store(proj / "cache").load(name, entry["key"]) is not None
+        assert Store(proj / "cache").load(name, entry["key"]) is not None
     assert not list((proj / "cache").glob("*/.tmp-*")) and not list((proj / "cache").glob("*/.old-*"))
 
 
 def test_a_user_error_in_a_task_is_the_local_one_line_error(golden, tmp_path):
-    # an image spec that names no image: forward_process refuses it when it runs, inside the task
-    part = {"forward_process": ({"image": "digit:12"}, ["noisy"])}
+    # an MNIST digit past the end of the test split: only forward_process can see it, when it runs in the task
+    part = {"forward_process": ({"image": "mnist:7:99999"}, ["noisy"])}
     proj = project(golden, tmp_path, part)
     errors = {}
     for executor in ("local", "ray"):
         r = cli(proj, "--executor", executor)
         errors[executor] = (r.returncode, r.stderr.strip().splitlines()[-1])
     assert errors["local"][0] == 2 and "Traceback" not in errors["local"][1]
-    assert errors["local"][1] == "error: experiment forward_process: image 'digit:12': no such digit. Fix: " \
-                                 "name a digit from 0 to 9"
+    assert errors["local"][1] == "error: experiment forward_process: image 'mnist:7:99999': the MNIST test split " \
+                                 "has fewer than 100000 digits 7. Fix: use a smaller K"
     assert errors["ray"] == errors["local"]
     # no entry for the refused parameters (the tiny report's own forward_process entry stays) and no leftovers
     made = [json.loads(f.read_text())["ingredients"]["params"] for f in (proj / "cache").glob("forward_process/*/manifest.json")]
-    assert made and not [p for p in made if p.get("image") == "digit:12"]
+    assert made and not [p for p in made if p.get("image") == "mnist:7:99999"]
     assert not list((proj / "cache").glob("forward_process/.tmp-*"))
 
 

@@ -1,7 +1,7 @@
 """Every file that can shape a result is in that result's key (issue: silent stale results).
 
 Each ``generator`` module is either hashed into the key of every experiment it can affect, or
-listed in ``key_scope.OUTSIDE_KEYS`` with the reason it cannot change a result. Keys hash the
+listed in ``keys.OUTSIDE_KEYS`` with the reason it cannot change a result. Keys hash the
 code without comments or docstrings, so editing prose in a trained module never reruns it.
 """
 from __future__ import annotations
@@ -10,33 +10,33 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache, key_scope, registry
+from generator.engine import keys, registry
+from generator.paths import ROOT
 
-ROOT = Path(cache.ROOT)
 EXPERIMENTS = registry.discover()
 MODULES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "generator").rglob("*.py"))
 
 
 def keyed_sources() -> dict[str, dict[str, str]]:
-    return {name: key_scope.sources(exp) for name, exp in EXPERIMENTS.items()}
+    return {name: keys.sources(exp) for name, exp in EXPERIMENTS.items()}
 
 
 def test_every_module_is_in_a_key_or_listed_with_a_reason():
     keyed = set().union(*(set(s) for s in keyed_sources().values()))
-    outside = set(key_scope.OUTSIDE_KEYS)
+    outside = set(keys.OUTSIDE_KEYS)
     assert not (keyed & outside), f"listed as outside every key but hashed: {sorted(keyed & outside)}"
     assert set(MODULES) - keyed - outside == set(), "modules neither keyed nor listed with a reason"
     assert outside <= set(MODULES), f"listed but gone: {sorted(outside - set(MODULES))}"
-    assert all(len(reason) > 20 for reason in key_scope.OUTSIDE_KEYS.values())
+    assert all(len(reason) > 20 for reason in keys.OUTSIDE_KEYS.values())
 
 
 def test_the_engine_is_a_package_of_its_own_that_no_science_module_imports():
     """generator/engine/ holds exactly the modules outside every key; the science never reaches back
     into it, so moving or editing engine code cannot rerun a result."""
     engine = {m for m in MODULES if m.startswith("generator/engine/")}
-    assert engine == set(key_scope.OUTSIDE_KEYS)
+    assert engine == set(keys.OUTSIDE_KEYS)
     science = [m for m in MODULES if m not in engine]
-    reaching = {m: sorted(set(cache.source_closure(m[:-3].replace("/", "."))) & engine) for m in science}
+    reaching = {m: sorted(set(keys.source_closure(m[:-3].replace("/", "."))) & engine) for m in science}
     assert {m: e for m, e in reaching.items() if e} == {}
 
 
@@ -48,7 +48,7 @@ def test_engine_code_that_shapes_results_is_in_the_keys_it_affects():
         # with the experiment's own imports)
         assert {"generator/context.py", "generator/artifacts.py"} <= set(files), name
         assert ("generator/data/mnist.py" in files) == bool(exp.uses_mnist or "generator/data/mnist.py" in
-                                                             cache.source_closure(exp.module.__name__)), name
+                                                             keys.source_closure(exp.module.__name__)), name
         if exp.uses_backend:  # backend construction, DeepFloyd and scratch alike
             assert {"generator/models/select.py", "generator/models/deepfloyd.py",
                     "generator/models/improved_backend.py"} <= set(files), name
@@ -57,16 +57,16 @@ def test_engine_code_that_shapes_results_is_in_the_keys_it_affects():
 @pytest.mark.parametrize("module", MODULES)
 def test_a_code_change_in_any_module_changes_exactly_the_keys_that_hash_it(module, monkeypatch):
     before = keyed_sources()
-    real = cache.source_digest  # memoised by file stat, so only the edited file's digest differs
-    monkeypatch.setattr(cache, "source_digest",
+    real = keys.source_digest  # memoised by file stat, so only the edited file's digest differs
+    monkeypatch.setattr(keys, "source_digest",
                         lambda path: real(path) + ("-edited" if path == ROOT / module else ""))
     after = keyed_sources()
-    changed = {n for n in EXPERIMENTS if cache.key_of(before[n]) != cache.key_of(after[n])}
+    changed = {n for n in EXPERIMENTS if keys.key_of(before[n]) != keys.key_of(after[n])}
     assert changed == {n for n in EXPERIMENTS if module in before[n]}
-    if module in key_scope.OUTSIDE_KEYS:
+    if module in keys.OUTSIDE_KEYS:
         assert changed == set()
     else:
-        assert changed, f"{module} changes no key and is not listed in key_scope.OUTSIDE_KEYS"
+        assert changed, f"{module} changes no key and is not listed in keys.OUTSIDE_KEYS"
 
 
 CODE = '''"""Module docstring."""
@@ -90,7 +90,7 @@ class A:
 def digest_of(tmp_path: Path, text: str) -> str:
     path = tmp_path / f"m{abs(hash(text))}.py"
     path.write_text(text)
-    return cache.source_digest(path)
+    return keys.source_digest(path)
 
 
 def test_comment_docstring_and_layout_edits_keep_the_digest(tmp_path):

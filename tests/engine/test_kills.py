@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import cache
+from generator.engine.store import CorruptEntry, Store
+from generator.paths import ROOT
 
 KILLS = 20
 
@@ -21,7 +22,7 @@ def _start(proj: Path, *extra: str) -> subprocess.Popen:
     code = "import sys; from generator.engine import cli; sys.exit(cli.main(sys.argv[1:]))"
     return subprocess.Popen([sys.executable, "-c", code, "--threads", "1", "--content", str(proj / "content"),
                              "--cache", str(proj / "cache"), "--site", str(proj / "site"), *extra],
-                            cwd=cache.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
 
 
@@ -47,13 +48,13 @@ def test_twenty_kills_lose_nothing(golden, tmp_path):
             tally["kills"] += 1
         proc.wait()
         assert _start(proj).wait() == 0  # the next build recovers and completes
-        store = cache.Store(proj / "cache")
+        store = Store(proj / "cache")
         after = _entries(proj)
         tally["lost"] += len(set(before) - set(after))
         for name, key in after.items():
             try:
                 assert store.load(name, key) is not None
-            except cache.CorruptEntry:
+            except CorruptEntry:
                 tally["corrupt"] += 1
         tally["leftovers"] += len(list((proj / "cache").glob("*/.tmp-*"))) + len(list((proj / "cache").glob(
             "*/.old-*"))) + len(list(proj.glob(".site-*")))

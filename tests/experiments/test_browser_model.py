@@ -3,7 +3,6 @@ the runtime is found or its absence explained, and the page says so."""
 import json
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 

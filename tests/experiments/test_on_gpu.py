@@ -9,7 +9,8 @@ import pytest
 
 from generator import artifacts
 from generator.context import Context
-from generator.engine import cache, registry
+from generator.engine import registry
+from generator.engine.store import Store
 from generator.engine.plan import Environment, Options, plan
 
 from ..engine.test_build import TINY_SCRATCH
@@ -28,7 +29,7 @@ def test_a_part_a_experiment_keeps_every_tensor_on_its_device(golden, tmp_path, 
     overrides = {**TINY_SCRATCH, name: {k: v for k, v in SMALL.get(name, {}).items()
                                         if k in EXPERIMENTS[name].params_cls.__dataclass_fields__}}
     env = Environment(Options(device="cuda", backend="scratch"))
-    nodes = {n.name: n for n in plan(EXPERIMENTS, overrides, env, cache.Store(golden / "cache"), roots=[name])}
+    nodes = {n.name: n for n in plan(EXPERIMENTS, overrides, env, Store(golden / "cache"), roots=[name])}
     node = nodes[name]
     ctx = Context(node, {u: nodes[u].entry for u in node.upstream}, env, tmp_path)
     with FakeCuda():

@@ -14,12 +14,12 @@ import pytest
 
 import torch
 
-from generator.engine import cache, cli, registry, site_guard
+from generator.engine import cli, registry, site_guard
+from generator.paths import ROOT
 from generator.models import deepfloyd, prompt_sets
 
 from ..fixtures import tiny_deepfloyd
 
-ROOT = cache.ROOT
 PART_A = sorted(n for n, e in registry.discover().items() if e.uses_backend)
 
 

@@ -1,167 +1,29 @@
-"""The content-addressed result store (docs/architecture.md, "The cache").
+"""The result store: entries in a folder (``Store``), the protocol every store meets (``ResultStore``;
+``object_store.ObjectStore`` is the other), and reading an entry's artifacts (``Entry``).
 
-Layout: ``cache/<experiment>/<key[:16]>/`` holds ``manifest.json`` and the
-artifact files. The key is the sha256 of the *ingredients*: name, resolved
-params, the source of the experiment module and every ``generator`` module it
-imports (transitively), without comments or docstrings, plus the engine modules that shape
-results (``key_scope.py``), input-file hashes, upstream keys, backend identity and
-seed. Provenance (commit, device, versions, seconds, date) is stored beside
-them and never hashed. Entries are written to a hidden temporary folder and
-renamed into place; every file is checked against its sha256 on read.
-No pickles: artifacts are PNG, WebP, JSON and safetensors.
+Layout: ``cache/<experiment>/<key[:16]>/`` holds ``manifest.json`` and the artifact files; the key
+is computed in ``keys.py``. Provenance (commit, device, versions, seconds, date) is stored beside the
+ingredients and never hashed. Entries are written to a hidden temporary folder and renamed into
+place (``atomic.py``); every file is checked against its sha256 on read. No pickles: artifacts are
+PNG, WebP, JSON and safetensors.
 """
 from __future__ import annotations
 
-import ast
-import errno
 import hashlib
 import importlib
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
-from ..paths import ROOT
+from .atomic import settle_leftover, swap_in
+from .keys import sha256_file
 
 MANIFEST = "manifest.json"
-
-
-# Per-process memo of file digests, keyed by the file's identity and stat (as git's index does): a
-# one-shot build hashes every file once, a long-lived --serve process rehashes only changed files.
-_DIGESTS: dict[tuple, str] = {}
-_IMPORTS: dict[tuple, set[str]] = {}
-
-
-def _stat_key(path: Path) -> tuple:
-    st = os.stat(path)
-    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def forget_digests() -> None:
-    """Hash every file again from now on (--frozen verifies everything, memo or not)."""
-    _DIGESTS.clear()
-    _IMPORTS.clear()
-
-
-def sha256_file(path: Path) -> str:
-    key = _stat_key(path)
-    if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        _DIGESTS[key] = h.hexdigest()
-    return _DIGESTS[key]
-
-
-def _module_file(name: str) -> Optional[Path]:
-    parts = name.split(".")
-    base = ROOT.joinpath(*parts)
-    if (base / "__init__.py").exists():
-        return base / "__init__.py"
-    if base.with_suffix(".py").exists():
-        return base.with_suffix(".py")
-    return None
-
-
-def _imports_of(path: Path, module: str) -> set[str]:
-    """Names of ``generator`` modules imported by the file (absolute and relative imports)."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            found.add(mod)
-            found.update(f"{mod}.{a.name}" for a in node.names)  # "from . import x" imports a module
-    return {m for m in found if m.split(".")[0] == "generator" and _module_file(m)}
-
-
-def _without_docstrings(tree: ast.AST) -> ast.AST:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
-def source_digest(path: Path) -> str:
-    """sha256 of a module's code without comments, docstrings or layout: the source parsed and
-    printed back by ``ast.unparse``. Editing a comment or a docstring keeps every key; any change
-    to the code changes the digest."""
-    key = ("ast",) + _stat_key(path)
-    if key not in _DIGESTS:
-        tree = _without_docstrings(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-        _DIGESTS[key] = hashlib.sha256(ast.unparse(tree).encode()).hexdigest()
-    return _DIGESTS[key]
-
-
-def source_closure(*modules: str) -> dict[str, str]:
-    """{relative path: source_digest} of ``modules`` and every generator module they import,
-    transitively (imports inside functions count too).
-
-    Package ``__init__`` files on the way are included, since importing a
-    submodule runs them.
-    """
-    seen: dict[str, str] = {}
-    todo = list(modules)
-    while todo:
-        m = todo.pop()
-        path = _module_file(m)
-        rel = path.relative_to(ROOT).as_posix()
-        if rel in seen:
-            continue
-        seen[rel] = source_digest(path)
-        key = (_stat_key(path), m)
-        if key not in _IMPORTS:
-            _IMPORTS[key] = _imports_of(path, m)
-        todo.extend(_IMPORTS[key])
-        parent = m.rpartition(".")[0]
-        if parent:
-            todo.append(parent)
-    return dict(sorted(seen.items()))
-
-
-def key_of(ingredients: dict) -> str:
-    return hashlib.sha256(json.dumps(ingredients, sort_keys=True).encode()).hexdigest()
-
-
-def explain_change(old: dict, new: dict) -> list[str]:
-    """Human reasons why ``new`` ingredients differ from ``old`` ones (for --explain)."""
-    reasons = []
-    for k in sorted(set(old.get("params", {})) | set(new.get("params", {}))):
-        a, b = old.get("params", {}).get(k), new.get("params", {}).get(k)
-        if a != b:
-            reasons.append(f"param {k}: {json.dumps(a)} -> {json.dumps(b)}")
-    for kind, label in (("sources", "{} changed"), ("inputs", "input {} changed")):
-        o, n = old.get(kind, {}), new.get(kind, {})
-        for f in sorted(set(o) | set(n)):
-            if f not in o:
-                reasons.append(label.format(f).replace("changed", "added"))
-            elif f not in n:
-                reasons.append(label.format(f).replace("changed", "removed"))
-            elif o[f] != n[f]:
-                reasons.append(label.format(f))
-    o, n = old.get("upstream", {}), new.get("upstream", {})
-    reasons += [f"upstream {u} changed" for u in sorted(set(o) | set(n)) if o.get(u) != n.get(u)]
-    for k in ("backend", "seed", "name"):
-        if old.get(k) != new.get(k):
-            reasons.append(f"{k}: {old.get(k)} -> {new.get(k)}")
-    return reasons or ["ingredients differ"]
 
 
 class CorruptEntry(Exception):
@@ -265,6 +127,29 @@ class Entry:
         from safetensors.torch import load_file
 
         return load_file(str(self.file(name)))
+
+
+class ResultStore(Protocol):
+    """What the build needs of a cache, wherever it lives: a folder (``Store``) or object storage
+    (``object_store.ObjectStore``)."""
+
+    @property
+    def work_root(self) -> Path: ...
+
+    def describe(self) -> str: ...
+
+    def load(self, name: str, key: str) -> Optional[Entry]: ...
+
+    def previous(self, name: str, accept: Optional[Callable[[dict], bool]] = None) -> Optional[dict]: ...
+
+    def write(self, name: str, key: str, ingredients: dict, provenance: dict,
+              save_artifacts: Callable[[Path], dict], replace: bool = False) -> Entry: ...
+
+    def hold_lock(self) -> bool: ...
+
+    def recover(self, alone: bool = False) -> list: ...
+
+    def gc(self, live: dict[str, str]) -> list: ...
 
 
 class Store:
@@ -400,72 +285,3 @@ class Store:
             if not any(exp_dir.iterdir()):
                 exp_dir.rmdir()
         return removed
-
-
-def swap_in(new: Path, final: Path, aside: Path, attempts: int = 1) -> None:
-    """Put folder ``new`` at ``final``; what was there is moved to ``aside`` and removed only after
-    the new one is in place, so a kill between the two renames leaves it at ``aside``, from where
-    ``Store.recover`` (or ``render.recover_site``) puts it back.
-
-    Another process may swap the same ``final`` at the same moment (two builds rendering one site):
-    the folder it moved away first is simply gone here, and with ``attempts`` > 1 a folder it put in
-    place between our two renames is removed (ours replaces it: the last writer wins), so nobody
-    fails. The cache keeps ``attempts=1``: there the other's entry stays (a reader may be using
-    it). A kill in between leaves ``final`` missing and the original at ``aside``, which recovery
-    puts back."""
-    try:
-        os.replace(final, aside)
-    except FileNotFoundError:
-        pass   # nothing there, or the other process moved it away first
-    for i in range(attempts):
-        try:
-            os.replace(new, final)
-            break
-        except OSError as e:
-            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST) or i == attempts - 1:
-                raise
-            shutil.rmtree(final, ignore_errors=True)
-    shutil.rmtree(aside, ignore_errors=True)
-
-
-def settle_leftover(d: Path, pid: str, final: Optional[Path] = None,
-                    complete: Callable[[Path], bool] = Path.exists, gone: bool = False) -> bool:
-    """A folder that process ``pid`` left behind (``swap_in``'s set-aside original when ``final`` is
-    given, else a temporary folder). If that process is gone (``gone``: known to be, whatever the
-    PID), the original goes back to ``final`` when no complete replacement is there, and anything
-    else is removed. True if it acted."""
-    if not pid.isdigit() or (not gone and alive(int(pid))):
-        return False
-    if final is not None and not complete(final):
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(d, final)
-    else:
-        shutil.rmtree(d, ignore_errors=True)
-    return True
-
-
-def alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def versions() -> dict[str, str]:
-    """Library versions for provenance (not part of any key)."""
-    out = {"python": sys.version.split()[0]}
-    for mod in ("torch", "diffusers", "numpy", "PIL"):
-        try:
-            out[mod] = importlib_version(mod)
-        except Exception:
-            pass
-    return out
-
-
-def importlib_version(mod: str) -> str:
-    return getattr(importlib.import_module(mod), "__version__", "?")
