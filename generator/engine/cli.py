@@ -299,10 +299,11 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
     except Exception as e:
-        if getattr(e, "bug_in", None) is None:
+        bug_in = getattr(e, "bug_in", None)
+        if bug_in is None:
             raise
         traceback.print_exc()
-        print(f"error: a bug in experiment {e.bug_in}, not a problem with your input: "
+        print(f"error: a bug in experiment {bug_in}, not a problem with your input: "
               f"{type(e).__name__}: {e}. Please report it with the traceback above", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

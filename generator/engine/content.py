@@ -78,7 +78,7 @@ def _split_front_matter(text: str, rel: str) -> tuple[str, list[str], int]:
 
 def _override_lines(node, rel: str) -> dict:
     """(experiment, param) -> 'file:line' from the composed YAML node of the front matter."""
-    out = {}
+    out: dict[tuple[str, Optional[str]], str] = {}
     if not isinstance(node, yaml.MappingNode):
         return out
     for k, v in node.value:
@@ -107,7 +107,7 @@ def _read_utf8(path: Path, rel: str) -> str:
 def _duplicate_keys(node, rel: str) -> None:
     """YAML keeps the last of two equal keys silently; a duplicate is an error at its line."""
     if isinstance(node, yaml.MappingNode):
-        seen = {}
+        seen: dict[str, int] = {}
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode):
                 if k.value in seen:
@@ -279,7 +279,8 @@ def declared_backend(pages: list[Page]) -> Optional[str]:
 
 
 def merged_overrides(pages: list[Page]) -> tuple[dict, dict]:
-    overrides, lines = {}, {}
+    overrides: dict[str, dict] = {}
+    lines: dict = {}
     for page in pages:
         for exp, params in page.overrides.items():
             overrides.setdefault(exp, {}).update(params)

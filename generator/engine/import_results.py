@@ -23,12 +23,16 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from ..errors import BuildError
 from . import content, registry
 from ..paths import ROOT
 from .keys import explain_change, key_of, sha256_file
 from .store import MANIFEST, manifest_problem
+
+if TYPE_CHECKING:   # imported where used: planning loads torch
+    from .plan import Node
 
 
 def _materialise(spec: str, work: Path) -> Path:
@@ -89,7 +93,7 @@ def verify(d: Path) -> tuple[dict | None, str]:
     return man, ""
 
 
-def _local_keys(mans: list[dict], args) -> dict[str, object]:
+def _local_keys(mans: list[dict], args) -> dict[str, Node]:
     """{experiment: planned node}, planned from this checkout's code and content as a build would plan
     them (the page's figures and the imported experiments), with the Part A model and seed that the
     entries ``mans`` record."""
@@ -138,14 +142,14 @@ def import_results(spec: str, args) -> int:
         rows, refused = [], 0
         for d, man, why in checked:
             name = man["ingredients"].get("name", d.parent.name) if man else d.parent.name
-            if not why:
+            if man is not None and not why:
                 node = local.get(name)
                 if node is None:
                     why = f"no experiment '{name}' in this checkout"
                 elif node.key != man["key"]:
                     diff = "; ".join(explain_change(man["ingredients"], node.ingredients))
                     why = f"made from other code or parameters than this checkout's (entry -> checkout: {diff})"
-            if why:
+            if why or man is None:   # verify() gives a reason whenever it has no manifest
                 refused += 1
                 rows.append((name, "refused", why))
                 continue

@@ -67,7 +67,7 @@ def _imports_of(path: Path, module: str) -> set[str]:
     """Names of ``generator`` modules imported by the file (absolute and relative imports)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
@@ -116,6 +116,8 @@ def source_closure(*modules: str) -> dict[str, str]:
     while todo:
         m = todo.pop()
         path = _module_file(m)
+        if path is None:   # _imports_of keeps only modules with a file; a name given here must have one
+            raise ValueError(f"no module file for {m}")
         rel = path.relative_to(ROOT).as_posix()
         if rel in seen:
             continue

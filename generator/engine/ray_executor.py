@@ -27,6 +27,7 @@ from tqdm import tqdm
 from ..errors import BuildError
 from . import resources
 from .plan import Environment, Node, check_frozen
+from .store import Entry
 
 MAX_RETRIES = 3        # a task whose worker died is run again up to this many times
 TASK_THREADS = 1       # torch threads per task (and the CPUs it asks for)
@@ -58,13 +59,14 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     if exp.uses_mnist and f"{env.mnist_source}:{env.mnist.fingerprint()}" != ing["inputs"]["mnist"]:
         raise BuildError("this node reads a different MNIST split than the driver. Fix: give every node the "
                          "same files (--mnist-dir on a shared folder)", where)
-    upstream = {}
+    upstream: dict[str, Entry] = {}
     for u, key in ing["upstream"].items():
-        upstream[u] = store.load(u, key)
-        if upstream[u] is None:
+        entry = store.load(u, key)
+        if entry is None:
             raise BuildError(f"upstream result '{u}' is not in the cache {store.describe()} as seen from this "
                              "node. Fix: use a cache every node shares (--cache on a shared filesystem, or an "
                              "s3:// or gs:// URL)", where)
+        upstream[u] = entry
     node = Node(exp, spec["params"], spec["upstream"], ing, spec["key"], status=spec["status"])
     print(f"run {name} on {host} ({opts.device}, {TASK_THREADS} thread)", flush=True)
     run_node(node, upstream, env, store)
@@ -148,7 +150,7 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
                     if isinstance(cause, BuildError):
                         raise BuildError(cause.message, cause.where) from None
                     bug = RuntimeError(f"failed on a Ray worker; the worker's traceback:\n{e}")
-                    bug.bug_in = name  # cli.main reports it as a bug in this experiment
+                    setattr(bug, "bug_in", name)  # cli.main reports it as a bug in this experiment
                     raise bug from None
                 node = by_name[name]
                 node.entry = store.load(name, node.key)

@@ -70,7 +70,7 @@ class Experiment:
 
     @property
     def source_file(self) -> str:
-        return self.module.__file__
+        return str(self.module.__file__)
 
 
 def _check(exp: Experiment) -> None:

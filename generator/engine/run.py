@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from typing import Any, Iterable
+
 import torch
 from tqdm import tqdm
 
@@ -65,7 +67,7 @@ def provenance(device: str, seconds: float, **extra) -> dict:
     }
 
 
-def _user_errors() -> tuple[type, ...]:
+def _user_errors() -> tuple[type[Exception], ...]:
     """What an experiment raises for a problem with the user's input, data or weights, each with its
     fix: reported in one line. Anything else is a bug and keeps its traceback (``cli.main``)."""
     from ..data.mnist import DataError
@@ -84,6 +86,7 @@ def nonfinite(value, path: str = "") -> str:
         return path if value.is_floating_point() and not bool(torch.isfinite(value).all()) else ""
     if isinstance(value, float):
         return path if not math.isfinite(value) else ""
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, (list, tuple)):
@@ -113,7 +116,7 @@ def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) ->
         raise BuildError(f"{type(e).__name__}: {e}", f"experiment {node.name}") from None
     except Exception as e:
         e.add_note(f"in experiment {node.name}")
-        e.bug_in = node.name  # cli.main names the experiment and keeps the traceback
+        setattr(e, "bug_in", node.name)  # cli.main names the experiment and keeps the traceback
         raise
     seconds = time.perf_counter() - t0
     bad = nonfinite(values)
@@ -134,6 +137,17 @@ def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) ->
         shutil.rmtree(ctx.work_dir, ignore_errors=True)
 
 
+def upstream_entries(node: Node, by_name: dict[str, Node]) -> dict[str, Entry]:
+    """The entries of ``node``'s upstream results, each stored by now (the plan runs upstream first)."""
+    out = {}
+    for u in node.upstream:
+        entry = by_name[u].entry
+        if entry is None:
+            raise RuntimeError(f"upstream result {u} of {node.name} has no entry: it should have run first")
+        out[u] = entry
+    return out
+
+
 def execute(nodes: list[Node], env: Environment, store) -> None:
     """Run every node that is not fresh, upstream first, one after another in this process."""
     todo = [n for n in nodes if n.status != "fresh"]
@@ -141,4 +155,4 @@ def execute(nodes: list[Node], env: Environment, store) -> None:
     by_name = {n.name: n for n in nodes}
     for node in todo:
         tqdm.write(f"run {node.name} ({node.reason})")
-        run_node(node, {u: by_name[u].entry for u in node.upstream}, env, store)
+        run_node(node, upstream_entries(node, by_name), env, store)

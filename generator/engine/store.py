@@ -260,7 +260,7 @@ class Store:
         swapped in is put back if the replacement never arrived, and temporary folders of
         processes that are gone are removed (a live process's are left alone). ``alone``: no other
         build holds the cache (``hold_lock``), so every leftover's process is gone."""
-        touched = []
+        touched: list[Path] = []
         if not self.root.exists():
             return touched
         for d in sorted(self.root.glob("*/.old-*")) + sorted(self.root.glob("*/.tmp-*")):
@@ -272,7 +272,7 @@ class Store:
 
     def gc(self, live: dict[str, str]) -> list[Path]:
         """Delete entries (and leftover temporary folders) whose key is not in ``live``."""
-        removed = []
+        removed: list[Path] = []
         if not self.root.exists():
             return removed
         for exp_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):

@@ -21,7 +21,7 @@ tensor from the same seeded generator, in the order the Python loop draws them, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import torch
 import torch.nn.functional as F
@@ -38,7 +38,9 @@ from ..models.unet import parameter_count
 SECTION = 15
 UPSTREAM = ("train_flow", "improved_results")
 ARTIFACTS = {"demo": "demo", "reference": "checkpoint"}
-EDITS = {"sdedit": {"digit": 6, "gamma": 3.0, "i_start": 10}, "inpaint": {"digit": 8, "gamma": 3.0}}
+# the two edits the browser replays: the digit they edit towards, their guidance and (SDEdit) start
+EDITS: dict[str, dict[str, Any]] = {"sdedit": {"digit": 6, "gamma": 3.0, "i_start": 10},
+                                    "inpaint": {"digit": 8, "gamma": 3.0}}
 
 
 @dataclass
