@@ -6,7 +6,9 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import BuildError
 from ..paths import ROOT
@@ -142,24 +144,54 @@ def check_options(args: argparse.Namespace) -> None:
                          "missing) or an fsspec URL", "--cache")
 
 
+@dataclass
+class Gathered:
+    """Step 1's result: the report's pages and overrides, checked, and what the plan needs."""
+
+    experiments: dict
+    pages: list
+    overrides: dict
+    lines: dict      # (experiment, parameter) -> "file:line" of its override
+    store: Any       # store.ResultStore
+    env: Any         # plan.Environment: options, the MNIST split and the Part A model, resolved once
+    renderer: Any    # render.Renderer, its templates checked
+
+
 def build(args: argparse.Namespace) -> int:
+    """The build's four steps (docs/architecture.md): gather, plan, run, render."""
     t0 = time.perf_counter()
     check_device(args.device)
     check_options(args)
-    if build_stamp.eligible(args):
-        stamp = build_stamp.check(args, ROOT)
-        if stamp is not None:
-            print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
-                  f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
-            return 0
-    from . import object_store
-    from .plan import Environment, Options, page_roots, plan, recorded_choices
-    from .render import Renderer
-    from .run import execute
-
+    if up_to_date(args, t0):
+        return 0
     if args.frozen:
         keys.forget_digests()
+    n_threads = prepare(args)
+    g = gather(args)
+    nodes, run, todo = plan_build(g, args)
+    if args.explain:
+        explain(nodes, todo, n_threads)
+        return 0
+    if args.gc:
+        removed = g.store.gc({n.name: n.key for n in nodes})
+        print(f"--gc: removed {len(removed)} unreferenced cache entries")
+    if not run_build(g, args, run, todo, n_threads):
+        return 1
+    render_build(g, args, nodes, t0)
+    return 0
 
+
+def up_to_date(args: argparse.Namespace, t0: float) -> bool:
+    """The no-op fast path: nothing changed since the last full build (build_stamp.py), torch not loaded."""
+    stamp = build_stamp.check(args, ROOT) if build_stamp.eligible(args) else None
+    if stamp is not None:
+        print(f"nothing changed since the build of {stamp['date']}: {len(stamp['rows'])} results cached, "
+              f"{args.site} up to date ({time.perf_counter() - t0:.2f} s)")
+    return stamp is not None
+
+
+def prepare(args: argparse.Namespace) -> int:
+    """Threads, and the folders the build may write: checked before any work. Returns the thread count."""
     n_threads, why = threads.apply(args.threads)
     print(f"CPU threads: {n_threads} ({why})")
     local_cache = {} if "://" in args.cache else {"the cache": Path(args.cache)}
@@ -168,7 +200,16 @@ def build(args: argparse.Namespace) -> int:
     if args.weights is not None and not args.weights.is_dir():
         raise BuildError(f"'{args.weights}' is not a folder. Fix: pass the folder that holds IF-I-XL-v1.0 and "
                          "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")
-    # 1. gather: pages, references and overrides are checked before anything runs (docs/architecture.md)
+    return n_threads
+
+
+def gather(args: argparse.Namespace) -> Gathered:
+    """1. Pages, references, overrides and templates are checked before anything runs; the cache is
+    opened (and what killed builds left is settled); the MNIST source and the Part A model are chosen."""
+    from . import object_store
+    from .plan import Environment, Options, recorded_choices
+    from .render import Renderer
+
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
     content.check_references(pages, experiments)
@@ -190,82 +231,78 @@ def build(args: argparse.Namespace) -> int:
     backend = env.backend_choice
     print(f"Part A backend: {backend.name} ({backend.reason})")
     content.number_figures(pages, backend.name)
-    # 2. plan: keys and freshness of every experiment
-    roots = sorted(page_roots(pages, overrides, backend) | set(args.only) | set(args.force))
-    nodes = plan(experiments, overrides, env, store, lines, roots=roots)
-    if env.mnist_resolved:
-        source, why = env.mnist_choice
+    return Gathered(experiments, pages, overrides, lines, store, env, renderer)
+
+
+def plan_build(g: Gathered, args: argparse.Namespace) -> tuple[list, list, list]:
+    """2. Every experiment's key and freshness. Returns (all nodes, the nodes this build runs: the --only
+    closure when given, those of them not fresh)."""
+    from .plan import page_roots, plan
+
+    roots = sorted(page_roots(g.pages, g.overrides, g.env.backend_choice) | set(args.only) | set(args.force))
+    nodes = plan(g.experiments, g.overrides, g.env, g.store, g.lines, roots=roots)
+    if g.env.mnist_resolved:
+        source, why = g.env.mnist_choice
         print(f"MNIST: {source} ({why})")
     run = nodes
     if args.only:
         by_name = {n.name: n for n in nodes}
         wanted = set(registry.closure(args.only, lambda n: by_name[n].upstream))
         run = [n for n in nodes if n.name in wanted]
-    todo = [n for n in run if n.status != "fresh"]
-    if args.explain:
-        print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12],
-                      "estimate": "" if n.status == "fresh" else _node_estimate(n, n_threads)} for n in nodes],
-                    ["experiment", "status", "key", "estimate", "why"])
-        if todo:
-            print(f"a build would run {len(todo)} result(s): {estimate.of_nodes(todo, n_threads).text()}")
-        return 0
-    if args.gc:
-        removed = store.gc({n.name: n.key for n in nodes})
-        print(f"--gc: removed {len(removed)} unreferenced cache entries")
-    # 3. execute what is missing or stale (only the --only closure when given)
+    return nodes, run, [n for n in run if n.status != "fresh"]
+
+
+def explain(nodes: list, todo: list, n_threads: int) -> None:
+    """--explain: each result's status, key, estimate and reason, and what a build would run."""
+    print_table([{"experiment": n.name, "status": n.status, "why": n.reason, "key": n.key[:12],
+                  "estimate": "" if n.status == "fresh" else _node_estimate(n, n_threads)} for n in nodes],
+                ["experiment", "status", "key", "estimate", "why"])
+    if todo:
+        print(f"a build would run {len(todo)} result(s): {estimate.of_nodes(todo, n_threads).text()}")
+
+
+def run_build(g: Gathered, args: argparse.Namespace, run: list, todo: list, n_threads: int) -> bool:
+    """3. Run what is missing or stale, after an estimate (and a question above 10 minutes). False when
+    the user said no."""
     if todo and not args.frozen:
-        _check_runnable(todo, backend)
+        _check_runnable(todo, g.env.backend_choice)
         est = estimate.of_nodes(todo, n_threads)
         print(f"will run {len(todo)} result(s): {', '.join(n.name for n in todo)}; {est.text()}")
         if not estimate.confirm(est, args.yes):
             print("nothing was run (answered no); --yes starts without asking", file=sys.stderr)
-            return 1
+            return False
     if args.executor == "ray":
         from .ray_executor import execute_ray
 
-        execute_ray(run, env, store, args.cache, args.ray_address)
+        execute_ray(run, g.env, g.store, args.cache, args.ray_address)
     else:
-        execute(run, env, store)
-    # 4. render
+        from .run import execute
+
+        execute(run, g.env, g.store)
+    return True
+
+
+def render_build(g: Gathered, args: argparse.Namespace, nodes: list, t0: float) -> None:
+    """4. The summary table, then the site (unless a figure still lacks its result), then the stamp of a
+    full build."""
+    from .render import render_site
+
     rows = summary_rows(nodes)
     print_table(rows, ["experiment", "result", "seconds", "device", "host", "reason"])
-    shown = {f.experiment for p in pages for f in p.figures if f.number}
+    shown = {f.experiment for p in g.pages for f in p.figures if f.number}
     missing = sorted(shown - {n.name for n in nodes if n.entry})
     if missing:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")
-        return 0
-    render_site(pages, nodes, renderer, args, backend, rows)
+        return
+    backend = g.env.backend_choice
+    build_line = {"seed": args.seed, "backend": backend.name, "backend_label": backend.label,
+                  "backend_reason": backend.reason}
+    render_site(g.pages, {n.name: n.entry for n in nodes}, g.renderer, args.site, args.templates / "assets",
+                build_line, rows)
     if not args.only:
         inputs = [f for n in nodes if n.entry for f in n.ingredients["inputs"] if f != "mnist"]
         build_stamp.write(args, ROOT, [n.entry for n in nodes if n.entry], inputs, rows)
     print(f"site written to {args.site} in {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def render_site(pages, nodes, renderer, args, backend, rows) -> None:
-    from .render import page_output, write_site
-
-    entries = {n.name: n.entry for n in nodes}
-    seed_line = {"seed": args.seed, "backend": backend.name, "backend_label": backend.label,
-                 "backend_reason": backend.reason}
-    files = {}
-    for page in pages:
-        if not page.meta.get("author"):
-            print(f"note: {page.rel} is not signed: add 'author: Your Name' to its front matter")
-        context = {"build": seed_line, "summary_url": "build-summary/index.html"}
-        out, text = renderer.render_page(page, entries, context)
-        files[out] = text
-    # links name index.html itself: from file:// a link to a folder opens the browser's folder listing
-    report_url = str(page_output(str(pages[0].meta["permalink"])))
-    out, text = renderer.render_template("summary.html", "build-summary/index.html", rows=rows, build=seed_line,
-                                         report_url=report_url)
-    files[out] = text
-    out, text = renderer.render_template("redirect.html", "index.html", target=report_url,
-                                         title=pages[0].meta["title"])
-    files.setdefault(out, text)
-    for note in renderer.notes:
-        print(f"note: {note}")
-    write_site(args.site, files, renderer.assets, args.templates / "assets")
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -351,6 +351,30 @@ class Renderer:
         return p, self.template(name, name).render(root=relative_root(p), **context)
 
 
+def render_site(pages: list[Page], entries: dict, renderer: Renderer, site: Path, static: Path, build_line: dict,
+                rows: list[dict]) -> None:
+    """Every page, the build summary and the root's redirect, written as one new site (``write_site``).
+    ``entries``: experiment -> its cache entry; ``build_line``: seed and Part A model for the masthead."""
+    files = {}
+    for page in pages:
+        if not page.meta.get("author"):
+            print(f"note: {page.rel} is not signed: add 'author: Your Name' to its front matter")
+        context = {"build": build_line, "summary_url": "build-summary/index.html"}
+        out, text = renderer.render_page(page, entries, context)
+        files[out] = text
+    # links name index.html itself: from file:// a link to a folder opens the browser's folder listing
+    report_url = str(page_output(str(pages[0].meta["permalink"])))
+    out, text = renderer.render_template("summary.html", "build-summary/index.html", rows=rows, build=build_line,
+                                         report_url=report_url)
+    files[out] = text
+    out, text = renderer.render_template("redirect.html", "index.html", target=report_url,
+                                         title=pages[0].meta["title"])
+    files.setdefault(out, text)
+    for note in renderer.notes:
+        print(f"note: {note}")
+    write_site(site, files, renderer.assets, static)
+
+
 def write_site(site_dir: Path, files: dict[PurePosixPath, str], assets: dict[str, Asset], static: Path) -> None:
     """Write everything to a sibling temporary folder, then swap it in for site/."""
     recover_site(site_dir)
