@@ -37,10 +37,20 @@ def gen():
 @pytest.fixture(scope="session")
 def golden(tmp_path_factory):
     """One real build of the tiny report (tests/engine/test_build.py's page), shared by every module; tests copy it."""
-    from .engine.test_build import build, write_page
+    from .tiny_report import build, write_page
 
     proj = tmp_path_factory.mktemp("golden")
     write_page(proj / "content")
     code, _, _ = build(proj)
     assert code == 0
     return proj
+
+
+@pytest.fixture
+def proj(golden, tmp_path):
+    """A copy of the golden tiny report (content, cache, site) that a test may change."""
+    import shutil
+
+    for name in ("content", "cache", "site"):
+        shutil.copytree(golden / name, tmp_path / name)
+    return tmp_path

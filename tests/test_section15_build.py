@@ -8,21 +8,13 @@ import shutil
 
 import pytest
 
-from .engine.test_build import TINY_SCRATCH, build
+from .tiny_report import TINY_SCRATCH, build, page
 
 READINGS = {
     "anagrams": {"candidates": 3, "shown": 2},
     "hybrids": {"candidates": 3, "shown": 2, "sigmas_at_64": [2.0, 6.0]},
     "sdedit": {"reads": 3, "images": ["test"], "i_starts": [10, 20], "compare_i_start": 20},
 }
-
-
-def page(experiments: dict, figures: list[str]) -> str:
-    import json
-
-    lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in experiments.items())
-    body = "\n\n".join(f"![{f}](exp:{f})" for f in figures)
-    return f"---\nlayout: project\ntitle: Tiny\npermalink: /tiny/\nexperiments:\n{lines}---\n\n# Tiny {{#t}}\n\n{body}\n"
 
 
 def tables(html: str) -> list[str]:

@@ -1,5 +1,4 @@
 """The build end to end on a tiny configuration: cache keys, frozen mode, errors, rendering."""
-import hashlib
 import json
 import re
 import shutil
@@ -10,65 +9,7 @@ import pytest
 from generator.engine import cli, keys
 from generator.engine.store import Entry, Store
 
-# Part A's scratch backend on tiny models: the three candidates, the classifier, the choice
-TINY_SCRATCH = {
-    "train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1, 1]},
-    "train_improved_ddpm": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000, "T": 30},
-    "train_flow": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000},
-    "mnist_classifier": {"epochs": 1},
-    "part_a_model": {"eval_per_digit": 2},
-}
-
-def _yaml(names) -> str:
-    return "".join(f"  {k}: {json.dumps(TINY_SCRATCH[k])}\n" for k in names).replace("{", "{{").replace("}", "}}")
-
-
-# forward_process stays on line 7: error messages name it
-PAGE = """---
-layout: project
-title: Tiny report
-permalink: /tiny/
-experiments:
-""" + _yaml(["train_class_ddpm"]) + """  forward_process: {{t: {t}}}
-""" + _yaml(list(TINY_SCRATCH)[1:]) + """---
-
-# Intro {{#intro}}
-
-The forward process is $x_t = \\sqrt{{\\bar\\alpha_t}} x_0 + \\sqrt{{1 - \\bar\\alpha_t}}\\, \\epsilon$.
-
-![Noisy versions of the test image.](exp:forward_process/noisy)
-
-[Back to the intro](#intro)
-"""
-
-
-def write_page(folder: Path, t="[250, 500]", text=None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "index.md").write_text(text if text is not None else PAGE.format(t=t))
-    return folder
-
-
-def build(proj: Path, *extra: str, capsys=None) -> tuple[int, str, str]:
-    code = cli.main(["--content", str(proj / "content"), "--cache", str(proj / "cache"), "--site",
-                     str(proj / "site"), *extra])
-    out, err = capsys.readouterr() if capsys else ("", "")
-    return code, out, err
-
-
-def tree_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    if folder.exists():
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                h.update(str(p.relative_to(folder)).encode() + p.read_bytes())
-    return h.hexdigest()
-
-
-@pytest.fixture
-def proj(golden, tmp_path) -> Path:
-    for name in ("content", "cache", "site"):
-        shutil.copytree(golden / name, tmp_path / name)
-    return tmp_path
+from ..tiny_report import PAGE, TINY_SCRATCH, build, tree_digest, write_page
 
 
 def test_second_build_runs_nothing_and_frozen_renders(proj, capsys):

@@ -10,7 +10,7 @@ import pytest
 
 from generator.paths import ROOT
 
-from .test_build import build
+from ..tiny_report import build
 
 NOOP = ("import sys, time; t0 = time.perf_counter(); from generator.engine import cli; "
         "code = cli.main(sys.argv[1:]); print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', "

@@ -23,7 +23,7 @@ import pytest
 from generator.engine.store import Store
 from generator.paths import ROOT
 
-from .test_build import TINY_SCRATCH
+from ..tiny_report import TINY_SCRATCH
 
 pytest.importorskip("ray")
 

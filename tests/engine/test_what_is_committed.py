@@ -11,7 +11,7 @@ import pytest
 
 from generator.data import mnist
 
-from .test_build import build, proj  # noqa: F401  (fixture)
+from ..tiny_report import build
 
 
 def _idx(path, array: np.ndarray) -> None:

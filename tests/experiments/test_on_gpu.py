@@ -13,7 +13,7 @@ from generator.engine import registry
 from generator.engine.store import Store
 from generator.engine.plan import Environment, Options, plan
 
-from ..engine.test_build import TINY_SCRATCH
+from ..tiny_report import TINY_SCRATCH
 from ..fixtures.fake_cuda import FakeCuda
 
 EXPERIMENTS = registry.discover()

@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from generator.engine import registry
-from tests.engine.test_build import build
-from tests.test_section15_build import page
+from tests.tiny_report import build, page
 
 TINY = {
     "train_denoiser": {"epochs": 2, "D": 4, "batch_size": 4000, "keep_epochs": [1, 2]},

@@ -1,0 +1,68 @@
+"""The tiny report that the build tests share: a page, the small models that Part A's scratch backend is
+built from, and helpers to build it and to compare folders. A plain module (fixtures are in conftest.py),
+so no test module imports another."""
+import hashlib
+import json
+from pathlib import Path
+
+from generator.engine import cli
+
+# Part A's scratch backend on tiny models: the three candidates, the classifier, the choice
+TINY_SCRATCH = {
+    "train_class_ddpm": {"epochs": 1, "D": 4, "T": 30, "batch_size": 4000, "keep_epochs": [1, 1]},
+    "train_improved_ddpm": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000, "T": 30},
+    "train_flow": {"epochs": 1, "widths": [4, 8, 8], "batch_size": 4000},
+    "mnist_classifier": {"epochs": 1},
+    "part_a_model": {"eval_per_digit": 2},
+}
+
+
+def _yaml(names) -> str:
+    return "".join(f"  {k}: {json.dumps(TINY_SCRATCH[k])}\n" for k in names).replace("{", "{{").replace("}", "}}")
+
+
+# forward_process stays on line 7: error messages name it
+PAGE = """---
+layout: project
+title: Tiny report
+permalink: /tiny/
+experiments:
+""" + _yaml(["train_class_ddpm"]) + """  forward_process: {{t: {t}}}
+""" + _yaml(list(TINY_SCRATCH)[1:]) + """---
+
+# Intro {{#intro}}
+
+The forward process is $x_t = \\sqrt{{\\bar\\alpha_t}} x_0 + \\sqrt{{1 - \\bar\\alpha_t}}\\, \\epsilon$.
+
+![Noisy versions of the test image.](exp:forward_process/noisy)
+
+[Back to the intro](#intro)
+"""
+
+
+def write_page(folder: Path, t="[250, 500]", text=None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.md").write_text(text if text is not None else PAGE.format(t=t))
+    return folder
+
+
+def build(proj: Path, *extra: str, capsys=None) -> tuple[int, str, str]:
+    code = cli.main(["--content", str(proj / "content"), "--cache", str(proj / "cache"), "--site",
+                     str(proj / "site"), *extra])
+    out, err = capsys.readouterr() if capsys else ("", "")
+    return code, out, err
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    if folder.exists():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def page(experiments: dict, figures: list[str]) -> str:
+    lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in experiments.items())
+    body = "\n\n".join(f"![{f}](exp:{f})" for f in figures)
+    return f"---\nlayout: project\ntitle: Tiny\npermalink: /tiny/\nexperiments:\n{lines}---\n\n# Tiny {{#t}}\n\n{body}\n"
