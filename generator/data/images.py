@@ -80,7 +80,7 @@ def _pen(strokes, size: int, width: float, rng: Optional[np.random.Generator] = 
         draw.line(xy, fill=colour, width=max(1, int(w)), joint="curve")
         for x, y in (xy[0], xy[-1]):
             draw.ellipse((x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=colour)
-    return img.resize((size, size), Image.LANCZOS)
+    return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def _mnist_frame(img: Image.Image) -> Image.Image:
@@ -89,7 +89,7 @@ def _mnist_frame(img: Image.Image) -> Image.Image:
     ys, xs = np.nonzero(a > 30)
     crop = img.convert("L").crop((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
     s = 20 / max(crop.size)
-    crop = crop.resize((max(1, round(crop.width * s)), max(1, round(crop.height * s))), Image.LANCZOS)
+    crop = crop.resize((max(1, round(crop.width * s)), max(1, round(crop.height * s))), Image.Resampling.LANCZOS)
     out = Image.new("L", (28, 28), 0)
     c = np.asarray(crop, dtype=np.float32)
     cy, cx = (np.array(np.nonzero(c > -1)) * c.ravel()[None]).sum(1) / max(c.sum(), 1)
@@ -191,7 +191,7 @@ def load(spec: str, size: int, channels: int,
     else:
         raise BuildError(f"unknown image spec '{spec}'. Fix: use photo:, sketch:, digit:, scribble:, font:, "
                          "mnist: or file:")
-    img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.LANCZOS)
+    img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.Resampling.LANCZOS)
     a = np.asarray(img, dtype=np.float32) / 255.0
     t = torch.from_numpy(a.copy())
     return t[None] if channels == 1 else t.permute(2, 0, 1)

@@ -53,7 +53,8 @@ def hybrid(eps_low: EpsFn, eps_high: EpsFn, size: int, sigma: float) -> EpsFn:
     def combined(x: torch.Tensor, t: int) -> Prediction:
         a, b = eps_low(x, t), eps_high(x, t)
         eps = lowpass(a.eps, size, sigma) + highpass(b.eps, size, sigma)
-        var = None if a.var is None else lowpass(a.var, size, sigma) + highpass(b.var, size, sigma)
+        var = (None if a.var is None or b.var is None
+               else lowpass(a.var, size, sigma) + highpass(b.var, size, sigma))
         return Prediction(eps, var)
 
     return combined

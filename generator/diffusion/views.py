@@ -65,7 +65,7 @@ def anagram(eps_fn_1: EpsFn, eps_fn_2: EpsFn, view: View) -> EpsFn:
     def combined(x: torch.Tensor, t: int) -> Prediction:
         a = eps_fn_1(x, t)
         b = eps_fn_2(view.view(x), t)
-        var = None if a.var is None else (a.var + view.inverse_view(b.var)) / 2
+        var = None if a.var is None or b.var is None else (a.var + view.inverse_view(b.var)) / 2
         return Prediction((a.eps + view.inverse_view(b.eps)) / 2, var)
 
     return combined

@@ -173,12 +173,13 @@ def sdedit_figures(p: SDEditParams, ctx) -> dict:
     for r, role in enumerate(ctx.progress(p.images, desc="images")):
         x = load_image(ctx, role)
         g = ctx.generator()
-        outs, shares = [], {"original": [], "prompt": []}
+        outs: list[torch.Tensor] = []
+        shares: dict[str, list[float]] = {"original": [], "prompt": []}
         own = int(b.reader(x).argmax()) if b.reader is not None else None   # the input's digit
         for i_start in p.i_starts:
             y, tr = sdedit(eps_fn, x.expand(k, *x.shape[1:]), ts, i_start, b.abar, g, clamp_x0=b.clamp_x0)
             outs.append(y[:1])
-            if b.reader is not None:
+            if b.reader is not None and own is not None:
                 shares["original"].append(share_read_as(b.reader, y, own))
                 if target is not None:
                     shares["prompt"].append(share_read_as(b.reader, y, target))

@@ -80,6 +80,11 @@ def _dtype(device: str) -> torch.dtype:
     return torch.float16 if device.startswith("cuda") else torch.float32
 
 
+def present(folders: dict[str, Optional[Path]]) -> dict[str, Path]:
+    """The weight folders that were found (a caller checks that none is missing)."""
+    return {r: f for r, f in folders.items() if f is not None}
+
+
 def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload: Optional[bool]) -> BackendChoice:
     dtype = _dtype(device)
     # stage I's tokenizer too: without its vocabulary T5 would embed every prompt alike, silently
@@ -155,7 +160,7 @@ def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Op
                 return scratch(why)
             live = None
             if not missing and device.startswith("cuda"):
-                live = deepfloyd_choice(folders, device, f"{why}; weights in {where} and {device}", offload)
+                live = deepfloyd_choice(present(folders), device, f"{why}; weights in {where} and {device}", offload)
             if "deepfloyd" in cached and (live is None or live.identity != cached["deepfloyd"]):
                 return recorded(cached["deepfloyd"], f"{why}; rendered from its cached results")
             if live is None:
@@ -178,7 +183,7 @@ def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Op
         for repo in missing:
             print(f"downloading {repo} (only the parts the build uses) ...")
             folders[repo] = deepfloyd.download(repo, _dtype(device), weights)
-        return deepfloyd_choice(folders, device, "--backend deepfloyd", offload)
+        return deepfloyd_choice(present(folders), device, "--backend deepfloyd", offload)
     except deepfloyd.DeepFloydError as e:
         raise BuildError(str(e), flag) from None
 
