@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import socketserver
 import statistics
 import sys
@@ -80,7 +81,7 @@ def main() -> None:
                 sys.exit("the site could not be built from the cache")
         runs = {"as_on_pages": measure(site, SubPathHandler, args.reps), "isolated": measure(site, Isolated, args.reps)}
     result = {"task": "ten digits, Heun, 4 steps, guidance 2.5 (8 evaluations of a batch of 20)", **runs,
-              **cpu_description(), "cores": __import__("os").cpu_count()}
+              **cpu_description(), "cores": os.cpu_count()}
     if args.json:
         print(json.dumps(result))
     else:

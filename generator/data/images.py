@@ -123,25 +123,25 @@ ROLES = ("test", "own1", "own2", "web", "drawn1", "drawn2")
 
 
 def spec_problem(spec: str) -> str | None:
-    """What is wrong with an image spec or role, checked at plan time without loading anything (None:
-    nothing). A file's existence and an MNIST digit's index are checked later, where they are known."""
+    """What is wrong with an image spec or role, with its fix (None: nothing). Checked when the build
+    plans, without loading anything, and again by ``load``. A file's existence and an MNIST digit's index
+    are checked where they are known (the plan, ``load``)."""
     if spec in ROLES:
         return None
     kind, _, arg = spec.partition(":")
     if kind == "photo" and arg not in PHOTOS:
-        return f"scikit-image bundles no photo '{arg}' (use one of {', '.join(PHOTOS)})"
+        return f"scikit-image bundles no such photo. Fix: use one of {', '.join(PHOTOS)}"
     if kind == "sketch" and arg not in SKETCHES:
-        return f"there is no sketch '{arg}' (use one of {', '.join(SKETCHES)})"
-    if kind in ("digit", "scribble", "font") and not (len(arg) == 1 and arg.isdigit()):
-        return f"'{arg}' is not a digit from 0 to 9"
-    if kind == "mnist":
-        n, _, k = arg.partition(":")
-        if not (len(n) == 1 and n.isdigit()) or (k and not k.isdigit()):
-            return "write mnist:N or mnist:N:K (N a digit, K counting from 0)"
+        return f"no such sketch. Fix: use one of {', '.join(SKETCHES)}"
+    digit_arg = arg.partition(":")[0] if kind == "mnist" else arg
+    if kind in ("digit", "scribble", "font", "mnist") and not (len(digit_arg) == 1 and digit_arg.isdigit()):
+        return "no such digit. Fix: name a digit from 0 to 9"
+    if kind == "mnist" and not (arg.partition(":")[2] or "0").isdigit():
+        return "is malformed. Fix: write mnist:N or mnist:N:K (K counts from 0)"
     if kind == "file" and not arg:
-        return "file: needs a path, e.g. file:content/images/me.png"
+        return "needs a path. Fix: write file:content/images/NAME.png"
     if kind not in ("photo", "sketch", "digit", "scribble", "font", "mnist", "file"):
-        return (f"'{spec}' is neither a role ({', '.join(ROLES)}) nor a spec photo:, sketch:, digit:, scribble:, "
+        return (f"unknown image spec. Fix: use a role ({', '.join(ROLES)}) or photo:, sketch:, digit:, scribble:, "
                 "font:, mnist: or file:")
     return None
 
@@ -149,29 +149,23 @@ def spec_problem(spec: str) -> str | None:
 def photo(name: str) -> Image.Image:
     import skimage.data
 
-    if name not in PHOTOS:
-        raise BuildError(f"image 'photo:{name}': scikit-image bundles no such photo. Fix: use one of {', '.join(PHOTOS)}")
     return _square(Image.fromarray(getattr(skimage.data, name)()).convert("RGB"))
-
-
-def _digit_of(spec: str, arg: str) -> int:
-    if len(arg) != 1 or not arg.isdigit():
-        raise BuildError(f"image '{spec}': no such digit. Fix: name a digit from 0 to 9")
-    return int(arg)
 
 
 def load(spec: str, size: int, channels: int,
          mnist_test: Optional[Callable[[int, int], torch.Tensor]] = None) -> torch.Tensor:
-    """(channels, size, size) in [0, 1] for an image spec (see the module doc)."""
+    """(channels, size, size) in [0, 1] for an image spec (see the module doc); a role is mapped to its
+    spec by the Part A model before it gets here."""
+    problem = spec_problem(spec) if spec not in ROLES else "unknown image spec (a role, not a spec)"
+    if problem:
+        raise BuildError(f"image '{spec}': {problem}")
     kind, _, arg = spec.partition(":")
     if kind == "mnist":
         if mnist_test is None:
             raise BuildError(f"image '{spec}' needs the MNIST test split")
         n, _, k = arg.partition(":")
-        if k and not k.isdigit():
-            raise BuildError(f"image '{spec}' is malformed. Fix: write mnist:N or mnist:N:K (K counts from 0)")
         try:
-            x = mnist_test(_digit_of(spec, n), int(k or 0))  # (1, 28, 28)
+            x = mnist_test(int(n), int(k or 0))  # (1, 28, 28)
         except IndexError:
             raise BuildError(f"image '{spec}': the MNIST test split has fewer than {int(k) + 1} digits {n}. "
                              "Fix: use a smaller K") from None
@@ -179,18 +173,13 @@ def load(spec: str, size: int, channels: int,
     elif kind == "photo":
         img = photo(arg)
     elif kind == "sketch":
-        if arg not in SKETCHES:
-            raise BuildError(f"image '{spec}': no such sketch. Fix: use one of {', '.join(SKETCHES)}")
         img = sketch(arg)
     elif kind in ("digit", "scribble"):
-        img = digit(_digit_of(spec, arg), rough=kind == "scribble")
+        img = digit(int(arg), rough=kind == "scribble")
     elif kind == "font":
-        img = typeset_digit(_digit_of(spec, arg))
-    elif kind == "file":
+        img = typeset_digit(int(arg))
+    else:   # file
         img = _square(Image.open(ROOT / arg).convert("RGB"))
-    else:
-        raise BuildError(f"unknown image spec '{spec}'. Fix: use photo:, sketch:, digit:, scribble:, font:, "
-                         "mnist: or file:")
     img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.Resampling.LANCZOS)
     a = np.asarray(img, dtype=np.float32) / 255.0
     t = torch.from_numpy(a.copy())

@@ -18,7 +18,6 @@ from . import build_stamp, content, estimate, keys, registry, site_guard, thread
 # so that an unchanged build answers without loading torch (generator/build_stamp.py)
 
 
-
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         prog="python build.py",
