@@ -34,6 +34,26 @@ def at_least(lo: float) -> Check:
 
 FINITE = Check(lambda v: math.isfinite(v), "a finite number")
 NON_EMPTY = Check(lambda v: len(v) > 0, "a non-empty list")
+TRUE_OR_FALSE = Check(lambda v: isinstance(v, bool), "true or false")
+# a prompt: any text a tokenizer takes in one call (T5's 77 tokens are well under 500 characters)
+TEXT = Check(lambda v: len(v) <= 500, "a text of at most 500 characters")
+# a file the build reads: a relative path inside the repository, or "" for none
+RELATIVE_PATH = Check(lambda v: not v.startswith(("/", "\\")) and ".." not in v.replace("\\", "/").split("/"),
+                      "a path relative to the repository, without '..'")
+
+# training and measuring: bounds that keep a value meaningful (a NaN fails every one of them)
+EPOCHS = between(1, 1000)
+BATCH = between(1, 4096)
+LEARNING_RATE = between(1e-8, 1.0)
+PROBABILITY = between(0.0, 1.0)
+WIDTH = between(1, 512)           # channels of a UNet level
+NOISE_LEVEL = between(0.0, 10.0)  # sigma of z = x + sigma eps, for digits in [0, 1]
+STEPS_T = between(2, 10000)       # timesteps of a training schedule
+BETA = between(1e-6, 0.999)       # one step's noise variance
+# A guidance scale: 0 is the unconditional model, 1 the conditional one; beyond 100 the extrapolation
+# only overflows (1e308 made NaN images before this bound)
+GUIDANCE = between(0.0, 100.0)
+ROWS_OF_TEN = Check(lambda v: 10 <= v <= 1000 and v % 10 == 0, "a multiple of 10 between 10 and 1000")
 
 
 def each(check: Check) -> Check:
@@ -44,10 +64,13 @@ def each(check: Check) -> Check:
 TWO_EPOCHS = Check(lambda v: len(v) == 2 and 1 <= v[0] <= v[1], "two epochs in order, the first at least 1")
 
 
+def kept_within(keep_epochs: tuple[int, ...], epochs: int, name: str = "keep_epochs") -> list[str]:
+    """A training's kept (or looked-at) epochs must exist: the problem, if any, for ``Params.problems()``."""
+    return [f"{name} {tuple(keep_epochs)} goes past epochs = {epochs}"] if max(keep_epochs) > epochs else []
 
-def kept_within(keep_epochs: tuple[int, ...], epochs: int) -> list[str]:
-    """A training's kept epochs must exist: the problem, if any, for ``Params.problems()``."""
-    return [f"keep_epochs {tuple(keep_epochs)} goes past epochs = {epochs}"] if keep_epochs[-1] > epochs else []
+
+def increasing(values: tuple[float, ...], name: str) -> list[str]:
+    return [] if all(a < b for a, b in zip(values, values[1:])) else [f"{name} {tuple(values)} is not increasing"]
 
 
 # i_start indexes the strided schedule (990, 960, ..., 0: the same length on every backend); its last

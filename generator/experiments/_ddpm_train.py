@@ -6,7 +6,7 @@ from typing import Annotated, Callable
 
 import torch
 
-from ..constraints import TWO_EPOCHS, kept_within
+from ..constraints import BATCH, BETA, EPOCHS, LEARNING_RATE, STEPS_T, TWO_EPOCHS, WIDTH, increasing, kept_within
 from ..diffusion.sampling import EpsFn, denoise
 from ..diffusion.schedule import alphas_cumprod, linear_betas
 from ..models.unet import parameter_count
@@ -27,18 +27,19 @@ def look_samples(eps_fn: EpsFn, abar: torch.Tensor, g: torch.Generator, device) 
 
 @dataclass
 class DDPMParams:
-    T: int = 300
-    beta_start: float = 1e-4
-    beta_end: float = 0.02
-    batch_size: int = 128
-    epochs: int = 20
-    D: int = 64
-    lr: float = 1e-3          # Adam; ExponentialLR decays it to lr / 10 over all epochs
+    T: Annotated[int, STEPS_T] = 300
+    beta_start: Annotated[float, BETA] = 1e-4
+    beta_end: Annotated[float, BETA] = 0.02
+    batch_size: Annotated[int, BATCH] = 128
+    epochs: Annotated[int, EPOCHS] = 20
+    D: Annotated[int, WIDTH] = 64
+    lr: Annotated[float, LEARNING_RATE] = 1e-3          # Adam; ExponentialLR decays it to lr / 10 over all epochs
     # the results after these epochs are kept and shown (section 14 compares 5 and 20)
     keep_epochs: Annotated[tuple[int, ...], TWO_EPOCHS] = (5, 20)
 
     def problems(self) -> list[str]:
-        return kept_within(self.keep_epochs, self.epochs)
+        return (kept_within(self.keep_epochs, self.epochs)
+                + increasing((self.beta_start, self.beta_end), "(beta_start, beta_end)"))
 
 
 def train_ddpm(network: Callable, loss: Callable, p: DDPMParams, ctx, look: Callable[[torch.Tensor], Look]) -> dict:

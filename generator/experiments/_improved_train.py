@@ -12,7 +12,7 @@ from typing import Annotated, Callable
 
 import torch
 
-from ..constraints import between
+from ..constraints import TRUE_OR_FALSE, WIDTH, between, each
 from ..models.ema import WithEMA
 from ..models.improved_unet import ImprovedUNet
 from ..models.unet import parameter_count
@@ -21,8 +21,8 @@ from ..train import TrainConfig, TrainResult, seeded_init, snapshot_tensors, tra
 
 @dataclass
 class ImprovedParams:
-    widths: tuple[int, int, int] = (32, 64, 64)   # channels at 28, 14 and 7 px
-    attention: bool = True                         # self-attention at 7 x 7
+    widths: Annotated[tuple[int, int, int], each(WIDTH)] = (32, 64, 64)   # channels at 28, 14 and 7 px
+    attention: Annotated[bool, TRUE_OR_FALSE] = True                         # self-attention at 7 x 7
     ema_decay: Annotated[float, between(0.0, 0.99999)] = 0.995
     batch_size: Annotated[int, between(1, 4096)] = 64
     epochs: Annotated[int, between(1, 1000)] = 18  # 63 steps each on 4,000 digits: 1,134 Adam steps

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import torch
 
 from .. import media
-from ..constraints import I_START, NON_EMPTY, Check, between, each
+from ..constraints import GUIDANCE, I_START, NON_EMPTY, TEXT, Check, between, each
 from ..data import images
 from ..diffusion.editing import sdedit
 from ..diffusion.readings import share_read_as, two_way
@@ -23,9 +23,6 @@ from ..diffusion.schedule import strided_timesteps
 IMAGE = Check(lambda v: images.spec_problem(v) is None,
               f"an image: a role ({', '.join(images.ROLES)}) or photo:NAME (NAME one of {', '.join(images.PHOTOS)}), "
               "sketch:NAME, digit:N, scribble:N, font:N, mnist:N[:K] or file:PATH")
-# A guidance scale: 0 is the unconditional model, 1 the conditional one; beyond 100 the extrapolation
-# only overflows (1e308 made NaN images before this bound)
-GUIDANCE = between(0.0, 100.0)
 
 
 def backend_note(backend) -> str:
@@ -148,7 +145,7 @@ class SDEditParams:
     i_starts: Annotated[list[int], NON_EMPTY, each(I_START)] = field(
         default_factory=lambda: [1, 3, 5, 7, 10, 20])
     compare_i_start: Annotated[int, I_START] = 10  # the column shown in the before/after comparison
-    prompt: str = "a high quality photo"
+    prompt: Annotated[str, TEXT] = "a high quality photo"
     gamma: Annotated[float, GUIDANCE] = 7.0
     reads: Annotated[int, between(1, 64)] = 16     # edits per image and i_start that a digit reader judges
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Annotated
 
+from ..constraints import NON_EMPTY, RELATIVE_PATH
 from ..errors import BuildError
 from ..paths import ROOT
 
@@ -23,7 +25,7 @@ SEEDED = {"committed", "full"}   # rows that differ by seed alone name their see
 
 @dataclass
 class Params:
-    results: str = "bench/results/ablation.jsonl"   # one JSON line per run, relative to the repository
+    results: Annotated[str, NON_EMPTY, RELATIVE_PATH] = "bench/results/ablation.jsonl"   # one JSON line per run, relative to the repository
 
     def input_files(self) -> list[str]:
         return [self.results]

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from ..constraints import between
+from ..constraints import GUIDANCE, NON_EMPTY, TEXT, Check, between, each
 from ..diffusion.views import VIEW_MAP, anagram
-from ._parta import (GUIDANCE, backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note, sample,
+from ._parta import (backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note, sample,
                      show, timesteps)
 
 SECTION = 11
@@ -22,11 +22,15 @@ ARTIFACTS = {"illusions": "image", "trajectory": "trajectory", "readings": "tabl
 # how the page turns an upright candidate into its other reading on hover (a view without one: none)
 HOVER = {"flip": "scaleY(-1)", "rotate_180": "rotate(180deg)"}
 
+# (prompt upright, prompt through the view, view name): two prompts and a view (the view is checked by
+# problems(), which names the views there are)
+ILLUSION = Check(lambda v: TEXT.test(v[0]) and TEXT.test(v[1]), "two prompts of at most 500 characters and a view")
+
 
 @dataclass
 class Params:
     # (prompt seen upright, prompt seen through the view, view name from VIEW_MAP)
-    illusions: list[tuple[str, str, str]] = field(default_factory=lambda: [
+    illusions: Annotated[list[tuple[str, str, str]], NON_EMPTY, each(ILLUSION)] = field(default_factory=lambda: [
         ("an oil painting of an old man", "an oil painting of people around a campfire", "flip"),
         ("a handwritten 6", "a handwritten 9", "rotate_180"),
         ("a handwritten 0", "a handwritten 8", "flip"),

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from .. import media
-from ..constraints import between, each
-from ._parta import GUIDANCE, backend_note, caption, eps_for, panel, sample, show, timesteps
+from ..constraints import GUIDANCE, NON_EMPTY, TEXT, between, each
+from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
 SECTION = 6
 USES_BACKEND = True
@@ -20,10 +20,10 @@ class Params:
     n: Annotated[int, between(1, 64)] = 5
     # a prompt the model understands, so that guidance has something to extrapolate (the scratch model
     # reads "a high quality photo" as the null class; DeepFloyd's page uses it: models/prompt_sets.py)
-    prompt: str = "a handwritten 3"
+    prompt: Annotated[str, TEXT] = "a handwritten 3"
     gamma: Annotated[float, GUIDANCE] = 7.0   # CFG scale; the unconditional prompt is ""
     # the guidance sweep: the same noise for every prompt and scale
-    sweep_prompts: list[str] = field(default_factory=lambda: ["a high quality photo", "a handwritten 3",
+    sweep_prompts: Annotated[list[str], NON_EMPTY, each(TEXT)] = field(default_factory=lambda: ["a high quality photo", "a handwritten 3",
                                                               "a handwritten 8"])
     sweep_gammas: Annotated[list[float], each(GUIDANCE)] = field(default_factory=lambda: [0.0, 1.0, 3.0, 7.0])
 

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 import torch.nn.functional as F
 
+from ..constraints import GUIDANCE, ROWS_OF_TEN, between
 from .. import media
 from ..diffusion.sampling import guided
 from ..models.course_backend import course_backend
@@ -30,10 +32,14 @@ ARTIFACTS = {
 
 @dataclass
 class Params:
-    gamma: float = 5.0           # CFG scale for the class model
-    show_per_digit: int = 4      # the page shows 4 of each digit
-    eval_per_digit: int = 10     # samples per digit that the classifier judges (100 in all)
-    time_show: int = 40
+    gamma: Annotated[float, GUIDANCE] = 5.0           # CFG scale for the class model
+    show_per_digit: Annotated[int, between(1, 100)] = 4      # the page shows 4 of each digit
+    eval_per_digit: Annotated[int, between(2, 1000)] = 10    # samples per digit that the classifier judges (100 in all)
+    time_show: Annotated[int, ROWS_OF_TEN] = 40              # unconditional samples shown, in rows of ten
+
+    def problems(self) -> list[str]:
+        return ([f"show_per_digit {self.show_per_digit} is more than eval_per_digit {self.eval_per_digit}"]
+                if self.show_per_digit > self.eval_per_digit else [])
 
 
 def run(p: Params, ctx) -> dict:

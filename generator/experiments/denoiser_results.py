@@ -3,9 +3,11 @@ noise levels, and the test MSE against sigma."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import torch
 
+from ..constraints import NOISE_LEVEL, NON_EMPTY, between, each
 from .. import media
 from ..diffusion.ddpm import noisy_pair
 from ..models.unet import UnconditionalUNet
@@ -24,8 +26,9 @@ ARTIFACTS = {"noising": "image", "loss": "plot", "early": "image", "final": "ima
 
 @dataclass
 class Params:
-    sigmas: list[float] = field(default_factory=lambda: [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0])
-    n_show: int = 5
+    sigmas: Annotated[list[float], NON_EMPTY, each(NOISE_LEVEL)] = field(
+        default_factory=lambda: [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0])
+    n_show: Annotated[int, between(1, 100)] = 5
 
 
 @torch.no_grad()

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from ..constraints import NON_EMPTY, Check, between, each
+from ..constraints import GUIDANCE, NON_EMPTY, TEXT, Check, between, each
 from ..diffusion.hybrid import blur_params, hybrid
 from ..diffusion.readings import from_afar
-from ._parta import (GUIDANCE, NOT_MEASURED, backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note,
+from ._parta import (NOT_MEASURED, backend_note, caption, eps_for, illusion_figures, rank_candidates, ranking_note,
                      sample, show, timesteps)
 
 SECTION = 12
@@ -26,7 +26,7 @@ ARTIFACTS = {"hybrids": "image", "trajectory": "trajectory", "readings": "table"
 @dataclass
 class Params:
     # (prompt for the low frequencies, seen from afar; prompt for the high frequencies, seen close up)
-    pairs: list[tuple[str, str]] = field(default_factory=lambda: [
+    pairs: Annotated[list[tuple[str, str]], NON_EMPTY, each(each(TEXT))] = field(default_factory=lambda: [
         ("a lithograph of a skull", "a lithograph of waterfalls"),
         ("a handwritten 8", "a handwritten 3"),
         ("a handwritten 0", "a handwritten 7"),

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import media
-from ..constraints import FINITE, NON_EMPTY, between, each
+from ..constraints import GUIDANCE, NON_EMPTY, between, each
 from ..diffusion.ddim import ddim_sample, trailing_timesteps
 from ..diffusion.flow_sampling import evaluations, guided_velocity, sample_ode
 from ..diffusion.sampling import Trajectory, denoise, guided
@@ -41,7 +41,7 @@ SAMPLERS = {"DDPM": ("train_improved_ddpm", "ddpm"), "DDIM": ("train_improved_dd
 
 @dataclass
 class Params:
-    gamma: Annotated[float, FINITE] = 3.0     # CFG scale of every sample of this section
+    gamma: Annotated[float, GUIDANCE] = 3.0     # CFG scale of every sample of this section
     eval_per_digit: Annotated[int, between(2, 100)] = 10
     steps: Annotated[list[int], each(between(1, 1000))] = field(default_factory=lambda: [1, 2, 4, 8, 16, 32, 64])
     show_steps: Annotated[list[int], each(between(1, 1000))] = field(default_factory=lambda: [2, 8, 32])

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from .. import media
-from ..constraints import NON_EMPTY, Check, each
+from ..constraints import GUIDANCE, NON_EMPTY, TEXT, Check, each
 from ..data.images import rect_mask
 from ..diffusion.editing import inpaint
-from ._parta import GUIDANCE, IMAGE, backend_note, caption, eps_for, image_label, load_image, panel, show, timesteps
+from ._parta import IMAGE, backend_note, caption, eps_for, image_label, load_image, panel, show, timesteps
 
 SECTION = 9
 USES_BACKEND = True
@@ -27,7 +27,7 @@ class Params:
     # The first is the course's test mask: rows 2-19 and columns 24-41 of 64 x 64.
     masks: Annotated[list[tuple[float, float, float, float]], each(Check(_is_rectangle, RECT))] = field(
         default_factory=lambda: [(2 / 64, 20 / 64, 24 / 64, 42 / 64), (0.5, 1.0, 0.0, 1.0), (0.0, 0.5, 0.5, 1.0)])
-    prompt: str = "a high quality photo"
+    prompt: Annotated[str, TEXT] = "a high quality photo"
     gamma: Annotated[float, GUIDANCE] = 7.0
 
     def used_prompts(self) -> list[str]:

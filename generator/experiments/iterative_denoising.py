@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from .. import media
-from ..constraints import I_START, at_least, between
+from ..constraints import I_START, TEXT, at_least, between
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.sampling import conditional, denoise
@@ -21,7 +21,7 @@ class Params:
     i_start: Annotated[int, I_START] = 10          # strided_timesteps[10] = 690 on DeepFloyd
     every: Annotated[int, at_least(1)] = 5             # show every 5th intermediate image
     image: Annotated[str, IMAGE] = "test"  # a role of the report or an image spec (generator/data/images.py)
-    prompt: str = "a high quality photo"
+    prompt: Annotated[str, TEXT] = "a high quality photo"
     blur_sigma: Annotated[float, between(0.05, 20.0)] = 2.0  # the classical baseline, at 64 px (scaled)
 
     def used_prompts(self) -> list[str]:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 import torch.nn.functional as F
 
+from ..constraints import BATCH, EPOCHS, LEARNING_RATE, between
 from ..models.classifier import DigitClassifier
 from ..train import TrainConfig, seeded_init, train
 
@@ -16,10 +18,10 @@ ARTIFACTS = {"weights": "checkpoint", "accuracy": "metrics"}
 
 @dataclass
 class Params:
-    epochs: int = 30    # 8 epochs at a constant rate read 96.0% of the test digits; 30 decayed, 97.0%
-    batch_size: int = 128
-    lr: float = 1e-3    # Adam; decayed exponentially to lr / 10 over the epochs
-    shift_px: int = 2   # random translations of up to +-2 px, so it judges shapes, not positions
+    epochs: Annotated[int, EPOCHS] = 30    # 8 epochs at a constant rate read 96.0% of the test digits; 30 decayed, 97.0%
+    batch_size: Annotated[int, BATCH] = 128
+    lr: Annotated[float, LEARNING_RATE] = 1e-3    # Adam; decayed exponentially to lr / 10 over the epochs
+    shift_px: Annotated[int, between(0, 13)] = 2   # random translations of up to +-2 px, so it judges shapes, not positions
 
 
 def augment(x: torch.Tensor, shift: int, g: torch.Generator) -> torch.Tensor:

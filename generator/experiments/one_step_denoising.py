@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from .. import media
-from ..constraints import NON_EMPTY, T_1000, each
+from ..constraints import NON_EMPTY, TEXT, T_1000, each
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.schedule import scale_timestep
 from ._parta import IMAGE, backend_note, caption, load_image, noise_like, show
@@ -19,7 +19,7 @@ ARTIFACTS = {"estimates": "image", "compare": "comparison"}
 class Params:
     t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
     image: Annotated[str, IMAGE] = "test"  # a role of the report or an image spec (generator/data/images.py)
-    prompt: str = "a high quality photo"
+    prompt: Annotated[str, TEXT] = "a high quality photo"
 
     def used_prompts(self) -> list[str]:
         return [self.prompt]

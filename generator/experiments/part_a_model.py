@@ -13,7 +13,7 @@ from typing import Annotated
 import torch
 import torch.nn.functional as F
 
-from ..constraints import FINITE, between
+from ..constraints import GUIDANCE, between
 from ..diffusion.sampling import guided
 from ..diffusion.schedule import strided_timesteps
 from ..models.improved_backend import candidate
@@ -31,7 +31,7 @@ RULE = "most often recognised with Part A's strided 34-step DDPM sampler; a tie 
 
 @dataclass
 class Params:
-    gamma: Annotated[float, FINITE] = 3.0      # Part A's CFG scale for anagrams and hybrids
+    gamma: Annotated[float, GUIDANCE] = 3.0      # Part A's CFG scale for anagrams and hybrids
     eval_per_digit: Annotated[int, between(2, 100)] = 10
 
 

@@ -12,7 +12,9 @@ order of the ``prompts`` list printed by ``python build.py --explain``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
+from ..constraints import RELATIVE_PATH, TEXT, each
 from ..errors import BuildError
 
 ARTIFACTS = {"embeddings": "checkpoint", "prompts": "metrics"}
@@ -20,8 +22,8 @@ ARTIFACTS = {"embeddings": "checkpoint", "prompts": "metrics"}
 
 @dataclass
 class Params:
-    prompts: list[str] = field(default_factory=list)  # extra prompts; the plan appends every used one
-    embeddings_file: str = ""  # optional user-supplied safetensors, relative to the repository root
+    prompts: Annotated[list[str], each(TEXT)] = field(default_factory=list)  # extra prompts; the plan appends every used one
+    embeddings_file: Annotated[str, RELATIVE_PATH] = ""  # optional user-supplied safetensors, relative to the repository root
 
     def input_files(self) -> list[str]:
         return [self.embeddings_file] if self.embeddings_file else []

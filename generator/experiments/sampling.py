@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from .. import media
-from ..constraints import NON_EMPTY, between, each
+from ..constraints import GUIDANCE, NON_EMPTY, TEXT, between, each
 from ..diffusion.schedule import strided_timesteps
-from ._parta import GUIDANCE, backend_note, caption, eps_for, panel, sample, show
+from ._parta import backend_note, caption, eps_for, panel, sample, show
 
 SECTION = 1
 USES_BACKEND = True
@@ -16,7 +16,7 @@ ARTIFACTS = {"samples": "image", "upsampled": "image", "trajectory": "trajectory
 
 @dataclass
 class Params:
-    prompts: list[str] = field(default_factory=lambda: [
+    prompts: Annotated[list[str], NON_EMPTY, each(TEXT)] = field(default_factory=lambda: [
         "an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"])
     # num_inference_steps
     steps: Annotated[list[int], NON_EMPTY, each(between(1, 1000))] = field(default_factory=lambda: [20, 100])

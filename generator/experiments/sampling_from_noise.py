@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from .. import media
-from ..constraints import between
-from ._parta import GUIDANCE, backend_note, caption, eps_for, panel, sample, show, timesteps
+from ..constraints import GUIDANCE, TEXT, between
+from ._parta import backend_note, caption, eps_for, panel, sample, show, timesteps
 
 SECTION = 5
 USES_BACKEND = True
@@ -16,7 +16,7 @@ ARTIFACTS = {"samples": "image", "trajectory": "trajectory"}
 @dataclass
 class Params:
     n: Annotated[int, between(1, 64)] = 5
-    prompt: str = "a high quality photo"
+    prompt: Annotated[str, TEXT] = "a high quality photo"
     gamma: Annotated[float, GUIDANCE] = 1.0   # 1 = no guidance
 
     def used_prompts(self) -> list[str]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from ..constraints import TEXT
 from ._parta import SDEditParams, sdedit_figures
 
 SECTION = 10
@@ -12,7 +14,7 @@ ARTIFACTS = {"grid": "image", "compare": "comparison", "trajectory": "trajectory
 
 @dataclass
 class Params(SDEditParams):
-    prompt: str = "a rocket ship"
+    prompt: Annotated[str, TEXT] = "a rocket ship"
 
 
 def run(p: Params, ctx) -> dict:

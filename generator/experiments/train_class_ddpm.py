@@ -6,10 +6,12 @@ This model is also the scratch backend that runs Part A where DeepFloyd is absen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch
 import torch.nn.functional as F
 
+from ..constraints import GUIDANCE, PROBABILITY
 from ..diffusion.ddpm import drop_labels, eps_loss
 from ..diffusion.sampling import guided
 from ..models.scratch_backend import ScratchBackend
@@ -23,8 +25,8 @@ ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint"}
 
 @dataclass
 class Params(DDPMParams):
-    p_uncond: float = 0.1     # probability of zeroing the one-hot class (the null condition)
-    look_gamma: float = 5.0   # CFG scale of the samples drawn after every epoch (section 14's)
+    p_uncond: Annotated[float, PROBABILITY] = 0.1     # probability of zeroing the one-hot class (the null condition)
+    look_gamma: Annotated[float, GUIDANCE] = 5.0   # CFG scale of the samples drawn after every epoch (section 14's)
 
 
 def run(p: Params, ctx) -> dict:

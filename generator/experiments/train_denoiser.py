@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from ..constraints import TWO_EPOCHS, kept_within
+from ..constraints import BATCH, EPOCHS, LEARNING_RATE, NOISE_LEVEL, TWO_EPOCHS, WIDTH, kept_within
 from ..diffusion.ddpm import denoiser_loss, noisy_pair
 from ..models.inference import for_sampling
 from ..models.unet import UnconditionalUNet, parameter_count
@@ -19,11 +19,11 @@ ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint"}
 
 @dataclass
 class Params:
-    sigma: float = 0.5        # training noise level of z = x + sigma * eps
-    batch_size: int = 256
-    epochs: int = 5
-    D: int = 128              # hidden width of the UNet
-    lr: float = 1e-4          # Adam
+    sigma: Annotated[float, NOISE_LEVEL] = 0.5        # training noise level of z = x + sigma * eps
+    batch_size: Annotated[int, BATCH] = 256
+    epochs: Annotated[int, EPOCHS] = 5
+    D: Annotated[int, WIDTH] = 128              # hidden width of the UNet
+    lr: Annotated[float, LEARNING_RATE] = 1e-4          # Adam
     keep_epochs: Annotated[tuple[int, ...], TWO_EPOCHS] = (1, 5)  # the epochs whose results the page shows
 
     def problems(self) -> list[str]:

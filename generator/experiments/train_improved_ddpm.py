@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import torch.nn.functional as F
 
+from ..constraints import STEPS_T
 from ..diffusion.ddpm import drop_labels, eps_loss
 from ..diffusion.schedule import alphas_cumprod, cosine_betas
 from ._improved_train import ImprovedParams, train_improved
@@ -16,7 +18,7 @@ ARTIFACTS = {"weights": "checkpoint", "log": "metrics"}
 
 @dataclass
 class Params(ImprovedParams):
-    T: int = 1000   # cosine schedule (Nichol & Dhariwal 2021), DeepFloyd's: Part A's timesteps apply unscaled
+    T: Annotated[int, STEPS_T] = 1000   # cosine schedule (Nichol & Dhariwal 2021), DeepFloyd's: Part A's timesteps apply unscaled
 
 
 def run(p: Params, ctx) -> dict:

@@ -143,6 +143,18 @@ def override(yaml: str) -> str:
     return PAGE.format(t="[250]").replace("forward_process: {t: [250]}", yaml)
 
 
+def override_value(exp: str, key: str, value: str) -> tuple[str, str]:
+    """The tiny page with ``exp.key: value`` among its overrides, and where the error must point."""
+    page = PAGE.format(t="[250]")
+    if exp not in TINY_SCRATCH:
+        return override(f"{exp}: {{{key}: {value}}}"), f"index.md:7: parameter {exp}.{key}: "
+    line = f"  {exp}: {json.dumps(TINY_SCRATCH[exp])}"
+    merged = line[:-1] + f", {key}: {value}}}" if key not in TINY_SCRATCH[exp] else \
+        f"  {exp}: " + json.dumps({**TINY_SCRATCH[exp], key: "@"}).replace('"@"', value)
+    number = page.splitlines().index(line) + 1
+    return page.replace(line, merged), f"index.md:{number}: parameter {exp}.{key}: "
+
+
 BAD_PAGES = {
     "malformed front matter": ("---\nlayout: project\ntitle: [unclosed\npermalink: /x/\n---\n",
                                "index.md:4: malformed front matter: expected ',' or ']', but got ':' (while parsing a "
@@ -196,6 +208,23 @@ BAD_PAGES = {
         "index.md:7: experiment 'train_denoiser': keep_epochs (1, 9) goes past epochs = 5"),
     "one kept epoch": (override("train_time_ddpm: {keep_epochs: [20]}"),
         "index.md:7: parameter train_time_ddpm.keep_epochs: (20,) is not two epochs in order"),
+    # Part B: every training and measuring value is bounded where it is declared (none of these may start a training)
+    **{f"part B: {exp}.{key} = {value}": override_value(exp, key, value)
+       for exp, key, value in [
+           ("train_class_ddpm", "epochs", "1.0e+9"), ("train_class_ddpm", "lr", ".inf"), ("train_class_ddpm", "lr", ".nan"),
+           ("train_time_ddpm", "lr", "-1"), ("train_class_ddpm", "p_uncond", "2"), ("train_class_ddpm", "p_uncond", ".nan"),
+           ("train_time_ddpm", "beta_end", ".nan"), ("train_time_ddpm", "batch_size", "0"), ("train_time_ddpm", "T", "0"),
+           ("train_class_ddpm", "D", "-4"), ("train_class_ddpm", "look_gamma", "1.0e+308"),
+           ("train_denoiser", "sigma", ".nan"), ("train_denoiser", "epochs", "0"), ("ddpm_results", "gamma", ".nan"),
+           ("ddpm_results", "time_show", "45"), ("denoiser_results", "sigmas", "[0.5, .nan]"),
+           ("denoiser_results", "n_show", "0"), ("mnist_classifier", "shift_px", "-3"), ("train_denoiser", "lr", "1e1"),
+           ("train_flow", "widths", "[32, -1, 64]"), ("train_improved_ddpm", "T", "1"),
+           ("ablation_table", "results", "../../etc/hostname"), ("cfg_sampling", "prompt", "x" * 501),
+       ]},
+    "betas out of order": (override("train_time_ddpm: {beta_start: 0.5, beta_end: 0.1}"),
+                           "index.md:7: experiment 'train_time_ddpm': (beta_start, beta_end) (0.5, 0.1) is not increasing"),
+    "more shown than judged": (override("ddpm_results: {show_per_digit: 20}"),
+                               "index.md:7: experiment 'ddpm_results': show_per_digit 20 is more than eval_per_digit 10"),
     "input that is not an image": (override("forward_process: {image: 'file:README.md'}"), "is not a readable image"),
     "override outside experiments": (PAGE.format(t="[250]").replace("permalink: /tiny/", "permalink: /tiny/\n"
                                      "forward_process: {t: [250]}"), "index.md:5: 'forward_process' is an experiment"),
@@ -488,3 +517,25 @@ def test_nonfinite_finds_nan_and_inf_wherever_an_experiment_puts_them():
     assert nonfinite({"g": media.Grid([[torch.zeros(1, 2, 2), torch.full((1, 2, 2), torch.nan)]], [], 2)}) \
         == "g/rows[0][1]"
     assert nonfinite({"i": torch.tensor([1, 2])}) == ""   # integers are always finite
+
+
+def test_every_parameter_of_every_experiment_declares_its_constraint():
+    """A value without a declared check reaches a training unchecked (a NaN learning rate used to);
+    every field of every experiment's Params is Annotated with at least one Check."""
+    import dataclasses
+    import typing
+
+    from generator.constraints import Check
+    from generator.engine import registry
+
+    unchecked = []
+    for name, exp in registry.discover().items():
+        hints = typing.get_type_hints(exp.params_cls, include_extras=True)
+        for f in dataclasses.fields(exp.params_cls):
+            extras = typing.get_args(hints[f.name])[1:] if typing.get_origin(hints[f.name]) is typing.Annotated else ()
+            if not any(isinstance(c, Check) for c in extras):
+                unchecked.append(f"{name}.{f.name}")
+            else:   # the default itself passes its checks
+                assert all(c.test(getattr(exp.params_cls(), f.name)) for c in extras if isinstance(c, Check)), (name, f.name)
+    assert not unchecked, f"parameters without a declared constraint: {unchecked}"
+    assert len(BAD_PAGES) + len(BAD_OPTIONS) >= 60
