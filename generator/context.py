@@ -8,8 +8,9 @@ engine; the build passes in the objects it needs.
 from __future__ import annotations
 
 import functools
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from tqdm import tqdm
@@ -28,9 +29,18 @@ class Context:
         self.env = env
         self.seed: int = env.opts.seed
         self.device = torch.device(env.opts.device)
+        # "fp32", or "bf16": every operation that autocast lowers (convolutions, matrix products) runs
+        # in bfloat16 on this device, in training and sampling alike; part of every key
+        self.precision: str = env.opts.precision
         self.work_dir = work_root / f"{node.name}-{node.key[:16]}"
         self.progress = functools.partial(tqdm, dynamic_ncols=True, mininterval=1.0)
         self._backend = None
+
+    def run(self, fn: Callable[[Any, "Context"], dict], params: Any) -> dict:
+        """``fn(params, self)`` in this build's numeric regime (bf16 autocast or plain fp32)."""
+        regime = torch.autocast(self.device.type, dtype=torch.bfloat16) if self.precision == "bf16" else nullcontext()
+        with regime:
+            return fn(params, self)
 
     def generator(self, offset: int = 0, device: str = "cpu") -> torch.Generator:
         """A fresh generator seeded with seed + offset (seeds are explicit: docs/architecture.md)."""

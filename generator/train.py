@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -125,8 +124,8 @@ def train(
 ) -> TrainResult:
     """Train with Adam on (x, y), fresh shuffles and noise from one seeded generator.
 
-    ``stop_after_epoch`` simulates an interruption (tests). Mixed precision
-    (bf16 autocast) is used on CUDA only; the CPU path runs in fp32.
+    ``stop_after_epoch`` simulates an interruption (tests). The numeric regime (fp32, or bf16
+    autocast) is the caller's: the build runs every experiment inside it (``Context.run``).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     model.to(device, memory_format=MEMORY_FORMAT)
@@ -136,7 +135,6 @@ def train(
     result = TrainResult()
     start = _load_latest(work_dir, model, opt, sched, gen, result)
     result.resumed_from = start
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     n = x.shape[0]
     for epoch in range(start + 1, cfg.epochs + 1):
         t0 = time.perf_counter()
@@ -148,8 +146,7 @@ def train(
         for idx in bar:
             xb = x[idx].to(device, non_blocking=True, memory_format=MEMORY_FORMAT)
             yb = y[idx].to(device, non_blocking=True)
-            with autocast:
-                loss = loss_fn(model, xb, yb, gen)
+            loss = loss_fn(model, xb, yb, gen)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -193,12 +190,17 @@ def load_snapshot(tensors: dict[str, torch.Tensor], epoch: int) -> dict[str, tor
     return sd
 
 
-def training_log(result: TrainResult, n_params: int, data_description: str, n_train: int) -> dict:
+def training_log(result: TrainResult, n_params: int, data_description: str, n_train: int, batch_size: int,
+                 look_seconds: dict[int, float] | None = None) -> dict:
+    """The record of a training: its losses (one per Adam step), the seconds of each epoch's training
+    alone (every epoch, also those run before a resume) and of each look taken after an epoch."""
     return {
         "losses": result.losses,
         "epoch_seconds": [round(s, 2) for s in result.epoch_seconds],
+        "look_seconds": {str(e): s for e, s in sorted((look_seconds or {}).items())},
         "parameters": n_params,
         "data": data_description,
         "train_images": n_train,
+        "batch_size": batch_size,
         "resumed_from_epoch": result.resumed_from,
     }

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from .tiny_report import TINY_SCRATCH, build, page
+from .tiny_report import TINY_SCRATCH, assert_floors_at_equal_sizes, build, page
 
 READINGS = {
     "anagrams": {"candidates": 3, "shown": 2},
@@ -63,8 +63,9 @@ def test_ddpm_against_flow_and_the_best_model(tmp_path):
     for sampler in ("DDPM", "DDIM", "flow, Euler", "flow, Heun"):
         assert sampler in steps
     assert "the floor" in steps
-    guidance = next(x for x in t if "CFG scale recognised" in x)
+    guidance = next(x for x in t if "CFG scale samples recognised" in x)
     assert guidance.count("yes") == 1 and " 1.0 " in guidance and " 3.0 " in guidance
-    assert re.search(r"steps, CFG scale [13] 20 ", next(x for x in t if "floor FID" in x))  # 10 digits x 2
+    assert re.search(r"steps, CFG scale [13] 20 ", next(x for x in t if "samples of" in x and "worst digit" in x))
+    assert assert_floors_at_equal_sizes(tmp_path / "cache") == 5   # steps, EMA, guidance, best, Part A's choice
     choice = next(x for x in t if "Part A runs on it" in x)
     assert choice.count("yes") == 1

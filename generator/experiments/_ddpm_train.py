@@ -6,23 +6,28 @@ from typing import Annotated, Callable
 
 import torch
 
-from ..constraints import BATCH, BETA, EPOCHS, LEARNING_RATE, STEPS_T, TWO_EPOCHS, WIDTH, increasing, kept_within
+from ..constraints import BATCH, BETA, EPOCHS, LEARNING_RATE, NON_EMPTY, STEPS_T, TWO_EPOCHS, WIDTH, each, increasing, kept_within
 from ..diffusion.sampling import EpsFn, denoise
 from ..diffusion.schedule import alphas_cumprod, linear_betas
 from ..models.unet import parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, training_log
+from ._training_run import device_words, run_table
 from ._watched import Look, train_watched
 
-LOOK_SAMPLES = 20   # samples drawn after every epoch (two rows of ten), from the same noise each time
+LOOK_SAMPLES = 10   # samples drawn at each look (the row of ten the page shows), from the same noise each time
+
+
+def looks_within(look_epochs: tuple[int, ...], epochs: int) -> list[int]:
+    """The epochs of ``look_epochs`` that a training of ``epochs`` reaches, and always its last one."""
+    return sorted({e for e in look_epochs if e < epochs} | {epochs})
 
 
 def look_samples(eps_fn: EpsFn, abar: torch.Tensor, g: torch.Generator, device) -> list[list[torch.Tensor]]:
     """LOOK_SAMPLES samples by the course's DDPM sampler (x_T ~ N(0, I), then every timestep down to 0,
-    as ``_partb.ddpm_sample``), as two rows of ten (1, 28, 28) tiles in [0, 1]."""
+    as ``_partb.ddpm_sample``), as one row of (1, 28, 28) tiles in [0, 1]."""
     x = torch.randn((LOOK_SAMPLES, 1, 28, 28), generator=g).to(device)
     x, _ = denoise(eps_fn, x, list(range(abar.shape[0] - 1, -1, -1)), abar, g)
-    x = x.clamp(0, 1)
-    return [list(x[i:i + 10]) for i in range(0, LOOK_SAMPLES, 10)]
+    return [list(x.clamp(0, 1))]
 
 
 @dataclass
@@ -36,9 +41,15 @@ class DDPMParams:
     lr: Annotated[float, LEARNING_RATE] = 1e-3          # Adam; ExponentialLR decays it to lr / 10 over all epochs
     # the results after these epochs are kept and shown (section 14 compares 5 and 20)
     keep_epochs: Annotated[tuple[int, ...], TWO_EPOCHS] = (5, 20)
+    # the epochs after which the model draws LOOK_SAMPLES samples for the page's epoch scrubber (those
+    # past ``epochs`` are skipped; the last epoch is always looked at): every epoch while the samples
+    # change fast, then spaced out. A look (300 steps for ten samples, twice that with guidance) costs
+    # about a quarter of an epoch on 4,000 digits: looking after all 20 epochs would add half again
+    # to the class model's training, these nine add about a fifth
+    look_epochs: Annotated[tuple[int, ...], NON_EMPTY, each(EPOCHS)] = (1, 2, 3, 4, 5, 7, 10, 14, 20)
 
     def problems(self) -> list[str]:
-        return (kept_within(self.keep_epochs, self.epochs)
+        return (kept_within(self.keep_epochs, self.epochs) + increasing(self.look_epochs, "look_epochs")
                 + increasing((self.beta_start, self.beta_end), "(beta_start, beta_end)"))
 
 
@@ -49,13 +60,14 @@ def train_ddpm(network: Callable, loss: Callable, p: DDPMParams, ctx, look: Call
     data = ctx.mnist
     abar = alphas_cumprod(linear_betas(p.T, p.beta_start, p.beta_end))
     model = seeded_init(lambda: network(p.D), ctx.seed)
-    result, looks = train_watched(
+    watched = train_watched(
         model,
         lambda m, x, y, g: loss(m, x, y, abar, g),
         data.train_x, data.train_y,
         TrainConfig(p.epochs, p.batch_size, p.lr, 0.1 ** (1 / p.epochs), keep_epochs=p.keep_epochs),
-        ctx.seed, ctx.device, ctx.work_dir, ctx.progress, look(abar),
+        ctx.seed, ctx.device, ctx.work_dir, ctx.progress, look(abar), looks_within(p.look_epochs, p.epochs),
     )
-    return {"weights": snapshot_tensors(result),
-            "looks": looks,
-            "log": training_log(result, parameter_count(model), data.description, len(data.train_x))}
+    log = training_log(watched.result, parameter_count(model), data.description, len(data.train_x),
+                       p.batch_size, watched.look_seconds)
+    return {"weights": snapshot_tensors(watched.result), "looks": watched.looks, "log": log,
+            "run": run_table(log, device_words(ctx.device))}

@@ -17,6 +17,7 @@ from ..models.ema import WithEMA
 from ..models.improved_unet import ImprovedUNet
 from ..models.unet import parameter_count
 from ..train import TrainConfig, TrainResult, seeded_init, snapshot_tensors, train, training_log
+from ._training_run import device_words, run_table
 
 
 @dataclass
@@ -52,6 +53,5 @@ def train_improved(loss: Callable, p: ImprovedParams, ctx) -> dict:
     )
     model.finish()
     final = TrainResult(snapshots={p.epochs: {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}})
-    log = training_log(result, parameter_count(model.net), data.description, len(data.train_x))
-    log["adam_steps"] = len(result.losses)
-    return {"weights": snapshot_tensors(final), "log": log}
+    log = training_log(result, parameter_count(model.net), data.description, len(data.train_x), p.batch_size)
+    return {"weights": snapshot_tensors(final), "log": log, "run": run_table(log, device_words(ctx.device))}

@@ -1,16 +1,23 @@
 """Helpers shared by the Part B result experiments: loading kept epochs, DDPM sampling, judging samples."""
 from __future__ import annotations
 
+import math
+from typing import TypedDict
+
+import numpy as np
 import torch
 
 from .. import media
 from ..diffusion.ddpm import time_input
 from ..diffusion.sampling import Prediction, denoise
 from ..diffusion.schedule import alphas_cumprod, linear_betas
-from ..metrics import frechet_distance, recognition
+from ..metrics import (frechet_distance, frechet_distance_leave_one_out, jackknife_half_width, kernel_distance,
+                       kernel_distance_leave_one_out, recognition)
 from ..models.classifier import DigitClassifier
 from ..models.inference import for_sampling
 from ..train import load_snapshot
+
+FLOOR_DRAWS = 20   # sets of real digits per floor
 
 
 def load_model(cls, entry, D: int, epoch: int, device) -> torch.nn.Module:
@@ -49,20 +56,64 @@ def classifier(entry, device) -> DigitClassifier:
     return model.to(device).eval()
 
 
+class Quality(TypedDict, total=False):
+    """How close a set of samples is to the real test digits, in the judge's 64-d feature space: the
+    Fréchet distance (FID) and the kernel distance (KID), each with the half-width of its 95% interval
+    (jackknife over the samples; for a floor, the spread of single draws), and, for class samples,
+    how often the judge reads the intended digit."""
+
+    samples: int
+    fid: float
+    fid_pm: float
+    kid: float
+    kid_pm: float
+    recognised: float
+    recognised_per_digit: list[float]
+
+
+def features(judge_model: DigitClassifier, x: torch.Tensor) -> np.ndarray:
+    return judge_model.features(x.clamp(0, 1)).float().cpu().numpy()
+
+
 @torch.no_grad()
 def judge(judge_model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor,
-          intended: torch.Tensor | None = None) -> dict:
-    """FID in the classifier's feature space against real digits, and (for class samples)
-    how often the classifier recognises the intended digit."""
-    x = samples.clamp(0, 1)
-    out = {"fid": round(frechet_distance(judge_model.features(x).cpu().numpy(),
-                                         judge_model.features(real).cpu().numpy()), 3),
-           "samples": len(x)}
+          intended: torch.Tensor | None = None) -> Quality:
+    """FID and KID of ``samples`` (N, 1, 28, 28) against ``real`` digits, with jackknife intervals, and
+    (for class samples) how often the classifier recognises the intended digit."""
+    a, b = features(judge_model, samples), features(judge_model, real)
+    out = Quality(samples=len(samples),
+                  fid=round(frechet_distance(a, b), 3),
+                  fid_pm=round(jackknife_half_width(frechet_distance_leave_one_out(a, b)), 3),
+                  kid=round(kernel_distance(a, b), 5),
+                  kid_pm=round(jackknife_half_width(kernel_distance_leave_one_out(a, b)), 5))
     if intended is not None:
-        rec = recognition(judge_model(x).argmax(1).cpu(), intended.cpu())
+        rec = recognition(judge_model(samples.clamp(0, 1)).argmax(1).cpu(), intended.cpu())
         out["recognised_per_digit"] = [round(r, 3) for r in rec]
         out["recognised"] = round(sum(rec) / len(rec), 3)
     return out
+
+
+@torch.no_grad()
+def floor(judge_model: DigitClassifier, pool: torch.Tensor, real: torch.Tensor, n: int, g: torch.Generator,
+          draws: int = FLOOR_DRAWS) -> Quality:
+    """What real digits score at the same sample size: ``draws`` sets of ``n`` training digits (each drawn
+    without replacement from ``pool``) against ``real``; the mean, and 1.96 standard deviations of a
+    single draw as the interval. The Fréchet distance of N samples is biased upwards at small N, so a
+    model's FID means something only beside a floor of the same N."""
+    b = features(judge_model, real)
+    fids, kids = [], []
+    for _ in range(draws):
+        a = features(judge_model, pool[torch.randperm(len(pool), generator=g)[:n]].to(real.device))
+        fids.append(frechet_distance(a, b))
+        kids.append(kernel_distance(a, b))
+    return Quality(samples=n, fid=round(float(np.mean(fids)), 3), fid_pm=round(1.96 * float(np.std(fids)), 3),
+                   kid=round(float(np.mean(kids)), 5), kid_pm=round(1.96 * float(np.std(kids)), 5))
+
+
+def pm_text(value: float, pm: float) -> str:
+    """'14.9 ± 1.1', '0.0123 ± 0.0041': both rounded to the second significant digit of the interval."""
+    decimals = max(0, 1 - math.floor(math.log10(pm))) if pm > 0 else 3
+    return f"{value:,.{decimals}f} ± {pm:,.{decimals}f}"
 
 
 def loss_figure(entry, title: str) -> media.Plot:

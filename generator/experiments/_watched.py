@@ -1,4 +1,4 @@
-"""Training you can watch: ``train`` one epoch at a time, with a look at the model after each epoch.
+"""Training you can watch: ``train`` with a look at the model after chosen epochs.
 
 A look is a small grid drawn by the model as it stands (samples from fixed noise, fixed test
 digits denoised). The training stores its looks as tensors (``looks`` artifact: ``epochN`` ->
@@ -9,15 +9,19 @@ The weights are those of an unwatched training, bit for bit: ``train`` resumes f
 per-epoch checkpoint exactly (tests/test_train.py), a look runs on a folded copy of the model
 under its own generator with the global RNG restored afterwards, and the learning-rate
 schedule comes from the full ``cfg``. Looks are kept in the work folder beside the checkpoint
-(``previews.safetensors``), so a crash costs at most the epoch under way, like an unwatched run.
+(``previews.safetensors``, with the seconds each look took), so a crash costs at most the epochs since
+the last checkpoint, like an unwatched run.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -29,15 +33,20 @@ Look = Callable[[nn.Module], list[list[torch.Tensor]]]
 PREVIEWS = "previews.safetensors"
 
 
-def _load(work_dir: Path) -> dict[int, torch.Tensor]:
-    """{epoch: (rows, cols, C, H, W)} of the looks taken so far."""
+def _load(work_dir: Path) -> tuple[dict[int, torch.Tensor], dict[int, float]]:
+    """{epoch: (rows, cols, C, H, W)} of the looks taken so far, and {epoch: seconds} each took."""
     path = work_dir / PREVIEWS
-    return {int(k[5:]): v for k, v in load_file(str(path)).items()} if path.exists() else {}
+    if not path.exists():
+        return {}, {}
+    with safe_open(str(path), "pt") as f:
+        seconds = {int(e): float(s) for e, s in json.loads((f.metadata() or {}).get("seconds", "{}")).items()}
+    return {int(k[5:]): v for k, v in load_file(str(path)).items()}, seconds
 
 
-def _save(work_dir: Path, looks: dict[int, torch.Tensor]) -> None:
+def _save(work_dir: Path, looks: dict[int, torch.Tensor], seconds: dict[int, float]) -> None:
     tmp = work_dir / (PREVIEWS + ".tmp")
-    save_file({f"epoch{e}": v.contiguous() for e, v in looks.items()}, str(tmp))
+    save_file({f"epoch{e}": v.contiguous() for e, v in looks.items()}, str(tmp),
+              metadata={"seconds": json.dumps({str(e): s for e, s in seconds.items()})})
     tmp.replace(work_dir / PREVIEWS)   # atomic: a crash keeps the previous looks
 
 
@@ -47,31 +56,45 @@ def _take(look: Look, model: nn.Module) -> torch.Tensor:
     return torch.stack([torch.stack([t.detach().float().cpu() for t in row]) for row in rows])
 
 
+@dataclass
+class Watched:
+    """A watched training: the training's result, the looks {"epochN": (rows, cols, C, H, W)} and the
+    seconds each look took {N: s} (the training's own seconds are ``result.epoch_seconds``)."""
+
+    result: TrainResult
+    looks: dict[str, torch.Tensor]
+    look_seconds: dict[int, float]
+
+
 def train_watched(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig,
                   seed: int, device: torch.device, work_dir: Path, progress: Callable,
-                  look: Look) -> tuple[TrainResult, dict[str, torch.Tensor]]:
-    """``train(...)`` as one call would, plus ``look(model)`` after every epoch.
-
-    Returns the training result and the looks, ``{"epoch1": (rows, cols, C, H, W), ...}``."""
+                  look: Look, look_epochs: Sequence[int]) -> Watched:
+    """``train(...)`` as one call would, plus ``look(model)`` after each epoch of ``look_epochs``
+    (increasing, within ``cfg.epochs``): the training runs from look to look, and its last call
+    trains the last epochs, so no checkpoint is loaded twice."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    looks = _load(work_dir)
+    looks, seconds = _load(work_dir)
+    wanted = [e for e in look_epochs if e <= cfg.epochs]
     resumed_from = None
-    for epoch in range(1, cfg.epochs + 1):
-        if epoch in looks:
+    result = None
+    for target in sorted(set(wanted) | {cfg.epochs}):
+        if target in looks and target != cfg.epochs:
             continue
-        # the bar names the real epoch count, not the one-epoch target of this call
-        bar = lambda it, epoch=epoch, **kw: progress(it, **{**kw, "desc": f"epoch {epoch}/{cfg.epochs}"})
-        result = train(model, loss_fn, x, y, replace(cfg, epochs=epoch), seed, device, work_dir, bar)
+        # the bar names the real epoch count, not the target of this call
+        bar = lambda it, **kw: progress(it, **{**kw, "desc": kw.get("desc", "epoch").split("/")[0] + f"/{cfg.epochs}"})
+        result = train(model, loss_fn, x, y, replace(cfg, epochs=target), seed, device, work_dir, bar)
         resumed_from = result.resumed_from if resumed_from is None else resumed_from
         reached = len(result.epoch_seconds)
-        if reached != epoch:
+        if reached != target:
             raise BuildError(
-                f"the work folder {work_dir} holds a checkpoint of epoch {reached} but looks only up to "
-                f"epoch {epoch - 1}, so epoch {epoch} can no longer be looked at. "
-                f"Fix: delete {work_dir} and build again (the training restarts).", "train_watched")
-        looks[epoch] = _take(look, model)
-        _save(work_dir, looks)
-    # every look taken: this loads the last checkpoint and runs no epoch
-    result = train(model, loss_fn, x, y, cfg, seed, device, work_dir, progress)
-    result.resumed_from = result.resumed_from if resumed_from is None else resumed_from
-    return result, {f"epoch{e}": looks[e] for e in range(1, cfg.epochs + 1)}
+                f"the work folder {work_dir} holds a checkpoint of epoch {reached} but no look at epoch {target}, "
+                f"so that epoch can no longer be looked at. Fix: delete {work_dir} and build again (the "
+                f"training restarts).", "train_watched")
+        if target in wanted and target not in looks:
+            t0 = time.perf_counter()
+            looks[target] = _take(look, model)
+            seconds[target] = round(time.perf_counter() - t0, 2)
+            _save(work_dir, looks, seconds)
+    assert result is not None   # the loop always reaches cfg.epochs
+    result.resumed_from = resumed_from or 0
+    return Watched(result, {f"epoch{e}": looks[e] for e in wanted}, {e: seconds[e] for e in wanted})

@@ -20,7 +20,7 @@ USES_MNIST = True
 UPSTREAM = ("train_denoiser",)
 # "early"/"final": test digits denoised after the training's two kept epochs (1 and 5 by default)
 ARTIFACTS = {"noising": "image", "loss": "plot", "early": "image", "final": "image", "ood": "image",
-             "compare": "comparison", "mse_plot": "plot", "mse": "table", "log": "metrics",
+             "compare": "comparison", "mse_plot": "plot", "mse": "table",
              "epochs": "trajectory"}   # the training's looks after every epoch
 
 
@@ -81,6 +81,4 @@ def run(p: Params, ctx) -> dict:
                                f"After every epoch, the first test digit of each class, noised once "
                                f"(seed {ctx.seed + 1})."),
         "mse": {"columns": ["model"] + [f"σ = {s}" for s in p.sigmas], "rows": mse_rows},
-        "log": {k: v for k, v in log.items() if k != "losses"} | {"iterations": len(log["losses"]),
-                                                                   "final_loss": log["losses"][-1]},
     }

@@ -24,7 +24,7 @@ from ..diffusion.flow_sampling import evaluations, guided_velocity, sample_ode
 from ..diffusion.sampling import Trajectory, denoise, guided
 from ..models.improved_backend import KINDS, ImprovedBackend, improved
 from . import train_improved_ddpm
-from ._partb import classifier, judge
+from ._partb import FLOOR_DRAWS, classifier, floor, judge, pm_text
 
 SECTION = 15
 USES_MNIST = True
@@ -122,7 +122,8 @@ def run(p: Params, ctx) -> dict:
         y, tr, nfe = _run(kind, backends[entry], cond, p.gamma, n, ctx.generator())
         m = judge(reader, to01(y), real, digits)
         configs.append({"sampler": sampler, "steps": n, "evaluations": nfe, **m})
-        rows.append([sampler, n, nfe, m["recognised"], m["fid"]])
+        rows.append([sampler, n, nfe, m["samples"], m["recognised"], pm_text(m["fid"], m["fid_pm"]),
+                     pm_text(m["kid"], m["kid_pm"])])
         if n in p.show_steps or n == T:
             shown.append((f"{sampler}, {n} step{'s' if n > 1 else ''}", [to01(y[i]) for i in pick]))
         if (sampler, n) in (("DDPM", T), ("flow, Euler", p.trajectory_steps)):
@@ -132,10 +133,14 @@ def run(p: Params, ctx) -> dict:
                 note=f"{sampler}, {n} steps, CFG scale {p.gamma}, seed {ctx.seed}."
                      + (" For the flow, t is the noise level s × 1000." if sampler != "DDPM" else ""))
 
-    floor = judge(reader, ctx.mnist.train_x[: len(digits)].to(dev), real)["fid"]
-    out = {"steps_plot": _plot(configs, floor),
-           "steps": {"columns": ["sampler", "steps", "network evaluations (×2 for CFG)", "recognised", "FID"],
-                     "rows": rows + [[f"real training digits ({len(digits)}): the floor", "", "", "", floor]]},
+    # real digits at the sample sizes of the tables (the distances depend on the size)
+    base = floor(reader, ctx.mnist.train_x, real, len(digits), ctx.generator(3))
+    base_row = [f"real training digits: the floor ({FLOOR_DRAWS} draws)", "", "", base["samples"], "",
+                pm_text(base["fid"], base["fid_pm"]), pm_text(base["kid"], base["kid_pm"])]
+    out = {"steps_plot": _plot(configs, base["fid"]),
+           "steps": {"columns": ["sampler", "steps", "network evaluations (×2 for CFG)", "samples", "recognised",
+                                 "Fréchet distance (FID)", "kernel distance (KID)"],
+                     "rows": rows + [base_row]},
            "samples": media.Grid([r for _, r in shown], [label for label, _ in shown], [str(d) for d in range(10)],
                                  note=f"The first sample of each digit; CFG scale {p.gamma}, seed {ctx.seed}."),
            "ddpm_trajectory": trajs["DDPM"], "flow_trajectory": trajs["flow, Euler"]}
@@ -149,9 +154,11 @@ def run(p: Params, ctx) -> dict:
         for label, b in (("EMA", ema[entry]), ("raw (used)", backends[entry])):
             y, _, _ = _run(kind, b, cond, p.gamma, 16, ctx.generator())
             m = judge(reader, to01(y), real, digits)
-            ema_rows.append([sampler, label, m["recognised"], m["fid"]])
+            ema_rows.append([sampler, label, m["samples"], m["recognised"], pm_text(m["fid"], m["fid_pm"]),
+                             pm_text(m["kid"], m["kid_pm"])])
             ema_metrics[f"{sampler}, {label}"] = m
-    out["ema"] = {"columns": ["sampler (16 steps)", "weights", "recognised", "FID"], "rows": ema_rows}
+    out["ema"] = {"columns": ["sampler (16 steps)", "weights", "samples", "recognised", "Fréchet distance (FID)",
+                              "kernel distance (KID)"], "rows": ema_rows + [base_row[:2] + base_row[3:]]}
 
     # the best configuration: sampler and steps within the evaluation budget (on the runs above), then
     # its guidance scale (on 1,000 samples, seed + 1), then measured again on fresh noise (seed + 2)
@@ -166,22 +173,30 @@ def run(p: Params, ctx) -> dict:
     chosen = best_guidance(tried, p.best_min_recognised, p.best_min_worst_digit)
     y, _, _ = _run(kind, backends[entry], bcond, chosen["gamma"], best["steps"], ctx.generator(2))
     mb = judge(reader, to01(y), real, bd)
-    floor_b = judge(reader, ctx.mnist.train_x[: len(bd)].to(dev), real)["fid"]
+    base_b = floor(reader, ctx.mnist.train_x, real, len(bd), ctx.generator(3))
     label = f"{best['sampler']}, {best['steps']} steps, CFG scale {chosen['gamma']:g}"
-    out["guidance"] = {"columns": ["CFG scale", "recognised", "worst digit", "FID", "chosen"],
-                       "rows": [[r["gamma"], r["recognised"], min(r["recognised_per_digit"]), r["fid"],
-                                 "yes" if r is chosen else ""] for r in tried]}
-    out["best"] = {"columns": ["configuration", "samples", "recognised", "worst digit", "FID", "floor FID"],
-                   "rows": [[label, len(bd), mb["recognised"], min(mb["recognised_per_digit"]), mb["fid"], floor_b]]}
+    out["guidance"] = {"columns": ["CFG scale", "samples", "recognised", "worst digit", "Fréchet distance (FID)",
+                                   "kernel distance (KID)", "chosen"],
+                       "rows": [[r["gamma"], r["samples"], r["recognised"], min(r["recognised_per_digit"]),
+                                 pm_text(r["fid"], r["fid_pm"]), pm_text(r["kid"], r["kid_pm"]),
+                                 "yes" if r is chosen else ""] for r in tried]
+                       + [[f"real training digits: the floor ({FLOOR_DRAWS} draws)", base_b["samples"], "", "",
+                           pm_text(base_b["fid"], base_b["fid_pm"]), pm_text(base_b["kid"], base_b["kid_pm"]), ""]]}
+    out["best"] = {"columns": ["samples of", "samples", "recognised", "worst digit", "Fréchet distance (FID)",
+                               "kernel distance (KID)"],
+                   "rows": [[label, mb["samples"], mb["recognised"], min(mb["recognised_per_digit"]),
+                             pm_text(mb["fid"], mb["fid_pm"]), pm_text(mb["kid"], mb["kid_pm"])],
+                            [f"real training digits: the floor ({FLOOR_DRAWS} draws)", base_b["samples"], "", "",
+                             pm_text(base_b["fid"], base_b["fid_pm"]), pm_text(base_b["kid"], base_b["kid_pm"])]]}
     k = min(10, p.best_per_digit)     # rows: the first k samples of each digit, one digit per column
     out["best_samples"] = media.Grid([[to01(y[d * p.best_per_digit + i]) for d in range(10)] for i in range(k)],
                                      [], [str(d) for d in range(10)],
                                      note=f"{label}; the first {k} samples of each digit, seed {ctx.seed} + 2.")
     out["flow_loss"] = _loss_plot(ctx)
-    out["metrics"] = {"configurations": configs, "floor_fid": floor, "ema": ema_metrics,
+    out["metrics"] = {"configurations": configs, "floor": base, "ema": ema_metrics,
                       "gamma": p.gamma, "guidance": tried,
                       "best": {"sampler": best["sampler"], "steps": best["steps"], "gamma": chosen["gamma"], **mb,
-                               "floor_fid": floor_b}}
+                               "floor": base_b}}
     return out
 
 

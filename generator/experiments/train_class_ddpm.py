@@ -20,7 +20,7 @@ from ._ddpm_train import LOOK_SAMPLES, DDPMParams, look_samples, train_ddpm
 
 SECTION = 14
 USES_MNIST = True
-ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint"}
+ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint", "run": "table"}
 
 
 @dataclass
@@ -34,7 +34,7 @@ def run(p: Params, ctx) -> dict:
         return eps_loss(m, x, abar, g, drop_labels(F.one_hot(y, 10).float(), p.p_uncond, g))
 
     def look(abar):
-        digits = torch.arange(10).repeat(LOOK_SAMPLES // 10).to(ctx.device)   # 0..9, 0..9
+        digits = torch.arange(LOOK_SAMPLES).remainder(10).to(ctx.device)   # 0..9
 
         def draw(model):
             backend = ScratchBackend(model.state_dict(), p.D, p.T, p.beta_start, p.beta_end, ctx.device)

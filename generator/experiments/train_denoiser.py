@@ -10,11 +10,12 @@ from ..diffusion.ddpm import denoiser_loss, noisy_pair
 from ..models.inference import for_sampling
 from ..models.unet import UnconditionalUNet, parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, training_log
+from ._training_run import device_words, run_table
 from ._watched import train_watched
 
 SECTION = 13
 USES_MNIST = True
-ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint"}
+ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint", "run": "table"}
 
 
 @dataclass
@@ -43,13 +44,14 @@ def run(p: Params, ctx) -> dict:
         denoised = for_sampling(m)(noisy.to(ctx.device)).cpu()
         return [list(clean), list(noisy), list(denoised)]
 
-    result, looks = train_watched(
+    watched = train_watched(
         model,
         lambda m, x, y, g: denoiser_loss(m, x, p.sigma, g),
         data.train_x, data.train_y,
         TrainConfig(p.epochs, p.batch_size, p.lr, keep_epochs=p.keep_epochs),
-        ctx.seed, ctx.device, ctx.work_dir, ctx.progress, look,
+        ctx.seed, ctx.device, ctx.work_dir, ctx.progress, look, range(1, p.epochs + 1),  # ten digits: every epoch
     )
-    return {"weights": snapshot_tensors(result),
-            "looks": looks,
-            "log": training_log(result, parameter_count(model), data.description, len(data.train_x))}
+    log = training_log(watched.result, parameter_count(model), data.description, len(data.train_x),
+                       p.batch_size, watched.look_seconds)
+    return {"weights": snapshot_tensors(watched.result), "looks": watched.looks, "log": log,
+            "run": run_table(log, device_words(ctx.device))}

@@ -11,7 +11,7 @@ from ._improved_train import ImprovedParams, train_improved
 
 SECTION = 15
 USES_MNIST = True
-ARTIFACTS = {"weights": "checkpoint", "log": "metrics"}
+ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "run": "table"}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from ._ddpm_train import DDPMParams as Params, look_samples, train_ddpm
 
 SECTION = 14
 USES_MNIST = True
-ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint"}
+ARTIFACTS = {"weights": "checkpoint", "log": "metrics", "looks": "checkpoint", "run": "table"}
 
 
 def run(p: Params, ctx) -> dict:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from generator.engine import registry
-from tests.tiny_report import build, page
+from tests.tiny_report import assert_floors_at_equal_sizes, build, page
 
 TINY = {
     "train_denoiser": {"epochs": 2, "D": 4, "batch_size": 4000, "keep_epochs": [1, 2]},
@@ -73,8 +73,8 @@ def test_every_training_is_watched_epoch_by_epoch(built):
         man = entry(built, name)
         return built / "cache" / name / man["key"][:16], man
 
-    for name, shape in [("train_denoiser", (3, 10, 1, 28, 28)), ("train_time_ddpm", (2, 10, 1, 28, 28)),
-                        ("train_class_ddpm", (2, 10, 1, 28, 28))]:
+    for name, shape in [("train_denoiser", (3, 10, 1, 28, 28)), ("train_time_ddpm", (1, 10, 1, 28, 28)),
+                        ("train_class_ddpm", (1, 10, 1, 28, 28))]:
         folder, man = files(name)
         looks = load_file(folder / man["artifacts"]["looks"]["files"]["main"])
         assert sorted(looks) == ["epoch1", "epoch2"] and looks["epoch1"].shape == shape, name
@@ -103,3 +103,7 @@ def test_a_results_experiment_refuses_trainings_that_keep_different_epochs(built
     assert code == 2, err
     assert err.strip().splitlines()[-1].startswith("error: ddpm_results: the two trainings keep different epochs")
     assert sorted(p.name for p in (built / "cache" / "ddpm_results").iterdir()) == before
+
+
+def test_floors_and_models_are_measured_at_the_same_size(built):
+    assert assert_floors_at_equal_sizes(built / "cache") >= 1
