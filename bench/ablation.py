@@ -38,7 +38,7 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.engine.store import Entry  # noqa: E402
+from generator.results import Result  # noqa: E402
 from generator.data import mnist  # noqa: E402
 from generator.experiments import train_flow  # noqa: E402
 from generator.experiments._partb import classifier, judge  # noqa: E402
@@ -68,9 +68,9 @@ VARIANTS = {
 }
 
 
-def entry(root: Path, name: str) -> Entry:
+def entry(root: Path, name: str) -> Result:
     d = next(p.parent for p in (root / name).glob("*/manifest.json"))
-    return Entry(d, json.loads((d / "manifest.json").read_text()))
+    return Result(d, json.loads((d / "manifest.json").read_text()))
 
 
 def patch(replacements: dict) -> None:

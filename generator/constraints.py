@@ -2,7 +2,7 @@
 
     t: Annotated[list[int], NON_EMPTY, each(T_1000)] = field(default_factory=lambda: [250, 500, 750])
 
-``generator/engine/params.py`` checks every front-matter override against them at plan time and
+``generator/params.py`` checks every front-matter override against them at plan time and
 reports a violation with the override's file and line. This module imports nothing from the
 build engine, so an experiment that uses it keys on these few lines (and the schedule) only.
 """

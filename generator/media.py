@@ -217,32 +217,85 @@ def save_animation(frames: list[Image.Image], path: Path, fps: int) -> None:
 
 @dataclass
 class Plot:
-    """A matplotlib figure saved as PNG (deterministic: no software or date metadata)."""
+    """A matplotlib figure saved as PNG (deterministic: no software or date metadata), four times:
+    light and dark, each at its own width and as a phone variant (``phone_layout``)."""
 
     figure: object
     alt: str = ""
 
     def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:
-        """Two renders of the same figure: the page's light colours and its dark ones (the page picks
-        one by prefers-color-scheme). Same size, same data, only the neutral colours differ."""
+        """The page picks light or dark by prefers-color-scheme, and the phone variant on narrow
+        screens. Same data in all four; only the neutral colours and the layout differ. The meta
+        gives each variant's smallest text in pixels at its natural size (``min_font_px``), so the
+        page can be checked for text that would be too small where it is shown."""
+        import matplotlib.pyplot as plt
+
         def save(path: Path) -> tuple[int, int]:
             buf = io.BytesIO()
-            self.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None},
+            self.figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None},
                                 facecolor=self.figure.get_facecolor())
             path.write_bytes(buf.getvalue())
             return Image.open(io.BytesIO(buf.getvalue())).size
 
-        import matplotlib.pyplot as plt
-
+        fig = self.figure
         w, h = save(folder / f"{name}.png")
-        dark_theme(self.figure)
+        wide_font = min_font_px(fig)
+        wide = [(ax, ax.get_subplotspec(), ax.get_position()) for ax in fig.axes]
+        size, sizes = fig.get_size_inches().copy(), [(t, t.get_fontsize()) for t in texts(fig)]
+        phone_layout(fig)
+        pw, ph = save(folder / f"{name}-phone.png")
+        phone_font = min_font_px(fig)
+        dark_theme(fig)
+        save(folder / f"{name}-phone-dark.png")
+        fig.set_size_inches(size)        # back to the wide layout, in dark colours
+        for t, pt in sizes:
+            t.set_fontsize(pt)
+        for ax, spec, pos in wide:
+            if spec is not None:
+                ax.set_subplotspec(spec)
+            ax.set_position(pos)
         save(folder / f"{name}-dark.png")
-        plt.close(self.figure)
-        return {"main": f"{name}.png", "dark": f"{name}-dark.png"}, {"width": w, "height": h, "plot": True}
+        plt.close(fig)
+        return ({"main": f"{name}.png", "dark": f"{name}-dark.png", "phone": f"{name}-phone.png",
+                 "phone_dark": f"{name}-phone-dark.png"},
+                {"width": w, "height": h, "plot": True, "min_font_px": wide_font,
+                 "phone_width": pw, "phone_height": ph, "phone_min_font_px": phone_font})
+
+
+DPI = 110
+# A phone shows a plot about 350 px wide: 3.4 in at DPI (374 px, a little more with the margins) and
+# text of at least 8.5 pt (13 px at DPI) display it with text of 11 px or more
+PHONE_WIDTH_IN, PHONE_PANEL_IN, PHONE_MIN_PT = 3.4, 2.6, 8.5
+
+
+def texts(fig) -> list:
+    """Every visible text of a figure: titles, labels, tick labels, legends, annotations."""
+    return [t for t in fig.findobj(lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text"))
+            if t.get_visible() and t.get_text().strip()]
+
+
+def min_font_px(fig) -> float:
+    """The smallest visible text of ``fig``, in pixels of its PNG (DPI)."""
+    sizes = [t.get_fontsize() for t in texts(fig)]
+    return round(min(sizes) * DPI / 72, 1) if sizes else 0.0
+
+
+def phone_layout(fig) -> None:
+    """The figure for a phone: its panels stacked in one column, PHONE_WIDTH_IN wide, no text under
+    PHONE_MIN_PT. Panels side by side would shrink every letter to a few pixels on a 390 px screen."""
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
+    grid = fig.add_gridspec(len(panels), 1)
+    for i, ax in enumerate(panels):
+        ax.set_subplotspec(grid[i, 0])
+    fig.set_size_inches(PHONE_WIDTH_IN, PHONE_PANEL_IN * len(panels))
+    for t in texts(fig):
+        t.set_fontsize(max(t.get_fontsize(), PHONE_MIN_PT))
+    fig.tight_layout()
 
 
 # the page's dark colours (templates/assets/style.css: --bg, --fg, --rule)
 DARK_BG, DARK_FG, DARK_RULE = "#16181b", "#e4e4e0", "#5a6068"
+DARK_RAW_ALPHA = 0.6
 
 
 def dark_theme(fig) -> None:
@@ -265,6 +318,8 @@ def dark_theme(fig) -> None:
         for line in ax.get_lines():
             if neutral(line.get_color()):
                 line.set_color(DARK_RULE if line.get_linestyle() in ("--", ":") else DARK_FG)
+            if (line.get_alpha() or 1.0) < DARK_RAW_ALPHA:   # faint lines vanish on a dark background
+                line.set_alpha(DARK_RAW_ALPHA)
         legend = ax.get_legend()
         if legend is not None:
             legend.get_frame().set_facecolor(DARK_BG)
@@ -288,17 +343,20 @@ def upscale(x: torch.Tensor, size: int) -> torch.Tensor:
     return torch.nn.functional.interpolate(x[None], size=(size, size), mode="nearest")[0]
 
 
+RAW_ALPHA = 0.35   # raw losses behind their moving mean; on the dark page they are drawn at DARK_RAW_ALPHA
+
+
 def loss_plot(series: dict[str, list[float]], title: str, log: bool = True,
               smooth: Optional[int] = 20) -> Plot:
     """Per-iteration training losses, raw (faint) and moving-averaged."""
     fig, ax = figure()
     for label, losses in series.items():
         y = np.asarray(losses, dtype=float)
-        line, = ax.plot(np.arange(1, len(y) + 1), y, alpha=0.3, lw=0.8)
+        line, = ax.plot(np.arange(1, len(y) + 1), y, alpha=RAW_ALPHA, lw=0.8, label=f"{label}, each iteration")
         if smooth and len(y) > smooth:
             k = np.ones(smooth) / smooth
             ax.plot(np.arange(smooth, len(y) + 1), np.convolve(y, k, mode="valid"), color=line.get_color(),
-                    lw=1.6, label=f"{label} ({smooth}-iteration mean)")
+                    lw=1.6, label=f"{label}, mean of {smooth} iterations")
         else:
             line.set_label(label)
     if log:

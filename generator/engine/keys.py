@@ -3,10 +3,13 @@
 A key is the sha256 of a result's *ingredients*: its name, resolved parameters, the source of its
 experiment module and of every ``generator`` module it imports (transitively), without comments or
 docstrings, plus the engine modules that shape every result, input-file hashes, upstream keys,
-backend identity and seed. The engine modules that shape results:
+backend identity, seed and numeric regime (device type, precision). The modules every value
+passes through:
 
-* ``generator.context``: seeding, the device, what ``run`` may use;
+* ``generator.context``: seeding, the device and the numeric regime, what ``run`` may use;
 * ``generator.artifacts``: how returned values become files (PNG, WebP, JSON, safetensors);
+* ``generator.results``: how an experiment reads an upstream result (parameters, JSON, tensors);
+* ``generator.params``: how parameters are typed and checked (also when read back from a result);
 * ``generator.data.mnist`` for experiments that read MNIST (how the split is loaded);
 * ``generator.models.select`` for Part A experiments (how the backend is chosen and built,
   which imports the DeepFloyd and scratch backends).
@@ -163,7 +166,7 @@ def explain_change(old: dict, new: dict) -> list[str]:
     return reasons or ["ingredients differ"]
 
 
-ALWAYS = ("generator.context", "generator.artifacts")
+ALWAYS = ("generator.context", "generator.artifacts", "generator.results", "generator.params")
 MNIST = ("generator.data.mnist",)
 BACKEND = ("generator.models.select",)
 
@@ -172,17 +175,19 @@ OUTSIDE_KEYS = {
                         "MNIST source) enters the key as a value",
     "generator/engine/content.py": "reads Markdown pages and front matter; the overrides it finds enter the key as "
                             "resolved parameter values",
-    "generator/engine/params.py": "type-checks overrides; the resolved values themselves are in the key",
     "generator/engine/registry.py": "finds experiment modules and their declarations; each module's source is in its key",
-    "generator/engine/plan.py": "resolves parameters, computes keys and looks entries up; what a key covers is "
-                               "decided in keys.py, seeding lives in generator/context.py (in every key)",
-    "generator/engine/run.py": "runs an experiment and records provenance (never hashed); seeding lives in "
-                              "generator/context.py, which is in every key",
+    "generator/engine/plan.py": "computes keys and looks entries up; parameters are resolved by generator/params.py "
+                               "(in every key), MNIST and the Part A model are built by the modules in the key of "
+                               "every result that uses them; it only keeps what they built for the build's length",
+    "generator/engine/run.py": "hands an experiment its Context (generator/context.py) and upstream Results "
+                              "(generator/results.py), both in every key, and passes the values it returns, unread "
+                              "but for a NaN check, to generator/artifacts.py (in every key); records provenance",
     "generator/engine/__init__.py": "the package's docstring",
     "generator/engine/keys.py": "decides which modules are hashed and hashes them; the list of hashed files is "
                                 "itself in the key",
-    "generator/engine/store.py": "stores and verifies entries by hash; an entry's bytes are checked against its "
-                                 "manifest",
+    "generator/engine/store.py": "stores and verifies entries by hash and moves their files; experiments read "
+                                 "an entry's values through generator/results.py (in every key), never through "
+                                 "the store",
     "generator/engine/atomic.py": "renames folders into place and removes leftovers; moves bytes it never reads",
     "generator/engine/object_store.py": "the same store on fsspec URLs (byte-identical entries, tests/engine/test_cluster.py)",
     "generator/engine/ray_executor.py": "runs the same run_node on Ray workers (byte-identical, tests/engine/test_cluster.py)",

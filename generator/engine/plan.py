@@ -15,8 +15,9 @@ import torch
 from ..errors import BuildError
 from ..paths import ROOT
 from . import keys
+from ..results import Result
 from .store import CorruptEntry, Entry, ResultStore
-from . import params as params_mod
+from .. import params as params_mod
 from .registry import Experiment, closure
 
 
@@ -143,7 +144,7 @@ class Environment:
                                                  self.opts.cached_backends)
         return self._backend_choice
 
-    def backend(self, upstream: dict[str, Entry]):
+    def backend(self, upstream: dict[str, Result]):
         """The Part A model, built once per build from its upstream results (each DeepFloyd stage is
         loaded once, and stage II only when a result is upsampled)."""
         names = self.backend_choice.upstream

@@ -105,7 +105,7 @@ def nonfinite(value, path: str = "") -> str:
 def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) -> None:
     """Run one experiment and store its result (the local and the Ray executor both call this).
     Sets ``node.entry``, ``seconds``, ``device``, ``host`` and ``ran``."""
-    ctx = Context(node, upstream, env, store.work_root)
+    ctx = Context(node, {name: e.result() for name, e in upstream.items()}, env, store.work_root)
     t0 = time.perf_counter()
     try:
         values = ctx.run(node.exp.module.run, node.params)

@@ -10,7 +10,6 @@ PNG, WebP, JSON and safetensors.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
+from ..results import Result
 from .atomic import settle_leftover, swap_in
 from .keys import sha256_file
 
@@ -90,7 +90,8 @@ def load_if_valid(store, name: str, key: str) -> Optional["Entry"]:
 
 @dataclass
 class Entry:
-    """A verified cache entry."""
+    """A verified cache entry. The store moves and checks its bytes; experiments read its values
+    through ``result()`` only."""
 
     path: Path
     manifest: dict
@@ -99,34 +100,15 @@ class Entry:
     def key(self) -> str:
         return self.manifest["key"]
 
-    def params(self, params_cls: type | None = None) -> Any:
-        """The parameters this entry was computed with, as ``params_cls`` (typed and checked again):
-        a results experiment reads its training's hyperparameters from here, never copies them.
-
-        ``params_cls`` defaults to the ``Params`` dataclass of the experiment that made the entry
-        (``generator/experiments/<name>.py``), for code below the experiments (the Part A backends in
-        ``models/``) that must not import them."""
-        from .params import resolve
-        from .registry import PACKAGE
-
-        name = self.manifest["ingredients"]["name"]
-        if params_cls is None:
-            params_cls = importlib.import_module(f"{PACKAGE}.{name}").Params
-        return resolve(params_cls, self.manifest["ingredients"]["params"], name)
-
     def artifact(self, name: str) -> dict:
         return self.manifest["artifacts"][name]
 
     def file(self, name: str, role: str = "main") -> Path:
         return self.path / self.artifact(name)["files"][role]
 
-    def json(self, name: str) -> Any:
-        return json.loads(self.file(name).read_text())
-
-    def tensors(self, name: str) -> dict:
-        from safetensors.torch import load_file
-
-        return load_file(str(self.file(name)))
+    def result(self) -> Result:
+        """What an experiment may read of this entry (``generator/results.py``, in every key)."""
+        return Result(self.path, self.manifest)
 
 
 class ResultStore(Protocol):

@@ -453,6 +453,24 @@ def test_no_figure_text_is_smaller_than_9px(browser, server, width):
     ctx.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_inside_plots_is_at_least_11px_on_a_phone(browser, server, scheme):
+    """A plot's smallest text, as displayed at 390 px: its size in the file the browser chose (the
+    build records each file's smallest text, media.min_font_px) times displayed over natural width.
+    Two panels side by side once showed their legends at 3-4 px; the phone variant stacks them."""
+    ctx, page, _ = open_report(browser, server, viewport={"width": 390, "height": 900}, color_scheme=scheme)
+    load_all_images(page)
+    shown = page.evaluate("""() => [...document.querySelectorAll('figure.fig-plot picture')].map(p => {
+        const img = p.querySelector('img'), fonts = JSON.parse(p.dataset.fontPx || '{}');
+        const file = new URL(img.currentSrc).pathname.split('/').pop();
+        const own = Object.entries(fonts).find(([url]) => url && url.endsWith(file));
+        return [p.closest('figure').id, file, own && own[1] ? own[1] * img.clientWidth / img.naturalWidth : 0];
+    })""")
+    assert len(shown) >= 8
+    assert [s for s in shown if s[2] < 11] == []
+    ctx.close()
+
+
 def test_the_lightbox_zooms_past_the_screen_and_pans_on_a_phone(browser, server):
     """On a 390 px phone a plot opens fitted to the screen; "zoom in" shows it at least at its own pixel
     size, in a view that pans; "fit to screen" fits it again. The open, zoomed lightbox passes axe."""

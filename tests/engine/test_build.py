@@ -350,7 +350,8 @@ def test_a_bad_option_is_one_clear_line_and_changes_nothing(proj, capsys, monkey
 
 
 def test_a_number_written_with_an_exponent_is_a_number():
-    from generator.engine import params, registry
+    from generator import params
+    from generator.engine import registry
 
     exp = registry.discover()["train_class_ddpm"]
     assert params.resolve(exp.params_cls, {"lr": "1e-4"}, "train_class_ddpm").lr == 1e-4
@@ -470,7 +471,7 @@ def test_an_entry_gives_back_its_parameters_typed_as_its_experiment_declared_the
     from generator.experiments import train_class_ddpm, train_flow
 
     def entry(name, params):
-        return Entry(tmp_path, {"ingredients": {"name": name, "params": params}})
+        return Entry(tmp_path, {"ingredients": {"name": name, "params": params}}).result()
 
     p = entry("train_flow", {"widths": [4, 8, 8], "epochs": 3}).params()
     assert type(p) is train_flow.Params and p.widths == (4, 8, 8) and p.epochs == 3 and p.attention is True

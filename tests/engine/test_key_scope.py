@@ -112,3 +112,104 @@ def test_a_one_token_code_edit_changes_the_digest(tmp_path, old, new):
 def test_a_string_that_is_not_a_docstring_counts(tmp_path):
     code = 'def f():\n    x = 1\n    "not a docstring"\n    return x\n'
     assert digest_of(tmp_path, code) != digest_of(tmp_path, code.replace("not a", "no longer a"))
+
+
+def _changed(value):
+    """``value`` with every float tensor halved and every float field of an experiment's parameters
+    (a ``Params`` dataclass) halved, at any depth of dicts, lists and tuples; ``value`` itself when it
+    holds neither. (Other objects pass unchanged: the MNIST split, for one, is fingerprinted into every
+    key that reads it, so changing it would only make every result stale and hide the rest.)"""
+    import dataclasses
+
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value * 0.5 if value.is_floating_point() else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and type(value).__name__ == "Params":
+        changes = {f.name: v * 0.5 for f in dataclasses.fields(value) if type(v := getattr(value, f.name)) is float}
+        return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, (dict, list, tuple)) and not isinstance(value, str):
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        new = [(k, _changed(v)) for k, v in items]
+        if all(a[1] is b[1] for a, b in zip(items, new)):
+            return value
+        return dict(new) if isinstance(value, dict) else type(value)(v for _, v in new) if isinstance(
+            value, tuple) else [v for _, v in new]
+    return value
+
+
+def _mutate_every_function(module, monkeypatch) -> int:
+    """Wrap each function and method defined in ``module`` so that what it returns comes back changed."""
+    import functools
+    import inspect
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def changed(*args, **kwargs):
+            return _changed(fn(*args, **kwargs))
+        return changed
+
+    count = 0
+    for name, obj in list(vars(module).items()):
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__:
+            monkeypatch.setattr(module, name, wrap(obj))
+            count += 1
+        elif inspect.isclass(obj) and obj.__module__ == module.__name__:
+            for attr, member in list(vars(obj).items()):
+                if attr.startswith("__"):
+                    continue
+                if inspect.isfunction(member):
+                    monkeypatch.setattr(obj, attr, wrap(member))
+                    count += 1
+                elif isinstance(member, property) and member.fget is not None:
+                    monkeypatch.setattr(obj, attr, property(wrap(member.fget), member.fset))
+                    count += 1
+    return count
+
+
+def test_no_module_outside_the_keys_can_change_an_artifact_without_changing_its_key(proj, capsys, monkeypatch):
+    """The mutation probe: every function and method of every module outside the keys returns its
+    tensors and its dataclasses' floats halved (as an edit to ``Entry.tensors`` once did, unseen);
+    every result is then recomputed. A result whose key stayed the same must have the same bytes:
+    whatever can change a result is in its key. (On the code where experiments read upstream tensors
+    through the store's Entry, Part A's model choice and everything drawn by it changed under the
+    same keys.)"""
+    import importlib
+    import json
+    import re
+    import time
+
+    from ..tiny_report import build
+
+    def timeless(path):   # an artifact's content without the seconds a run took (they differ every run)
+        if path.suffix != ".json":
+            return path.read_bytes()
+        value = json.loads(path.read_text())
+        if isinstance(value, dict) and "rows" in value:
+            value["rows"] = [r for r in value["rows"] if not re.search(r"time|looks", str(r[0]))]
+        elif isinstance(value, dict):
+            value = {k: v for k, v in value.items() if "seconds" not in k}
+        return json.dumps(value).encode()
+
+    def snapshot():   # {(name, key): {file: content}}; a changed key is a new entry beside the old one
+        out = {}
+        for man in (proj / "cache").glob("*/*/manifest.json"):
+            m = json.loads(man.read_text())
+            out[m["ingredients"]["name"], m["key"]] = {f: timeless(man.parent / f)
+                                                       for a in m["artifacts"].values() for f in a["files"].values()}
+        return out
+
+    before = snapshot()
+    t0 = time.time_ns()
+    wrapped = 0
+    for path in keys.OUTSIDE_KEYS:
+        wrapped += _mutate_every_function(importlib.import_module(path[:-3].replace("/", ".")), monkeypatch)
+    assert wrapped > 100
+    code, _, err = build(proj, "--force", *{name for name, _ in before}, capsys=capsys)
+    monkeypatch.undo()
+    assert code == 0, err
+    after = snapshot()
+    rebuilt_same_key = {k for k in before if k in after and any(
+        (proj / "cache" / k[0] / k[1][:16] / "manifest.json").stat().st_mtime_ns > t0 for _ in [0])}
+    assert rebuilt_same_key, "no result was recomputed under its old key: the probe tested nothing"
+    assert [k[0] for k in rebuilt_same_key if after[k] != before[k]] == []

@@ -31,7 +31,7 @@ def test_a_part_a_experiment_keeps_every_tensor_on_its_device(golden, tmp_path, 
     env = Environment(Options(device="cuda", backend="scratch"))
     nodes = {n.name: n for n in plan(EXPERIMENTS, overrides, env, Store(golden / "cache"), roots=[name])}
     node = nodes[name]
-    ctx = Context(node, {u: nodes[u].entry for u in node.upstream}, env, tmp_path)
+    ctx = Context(node, {u: nodes[u].entry.result() for u in node.upstream}, env, tmp_path)
     with FakeCuda():
         values = node.exp.module.run(node.params, ctx)
         assert ctx.backend.device.type == "cuda"

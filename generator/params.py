@@ -8,8 +8,8 @@ import re
 import typing
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from ..constraints import Check
-from ..errors import BuildError
+from .constraints import Check
+from .errors import BuildError
 
 
 def _wanted(tp: Any) -> str:
