@@ -45,7 +45,7 @@ from generator.experiments._partb import classifier, judge  # noqa: E402
 from generator.experiments.improved_results import _run  # noqa: E402
 from generator.experiments.part_a_model import measure  # noqa: E402
 from generator.models import improved_unet  # noqa: E402
-from generator.models.improved_backend import USE_EMA, ImprovedBackend  # noqa: E402
+from generator.models.improved_backend import USE_EMA, FlowBackend  # noqa: E402
 from generator.models.inference import for_sampling  # noqa: E402
 from generator.train import load_snapshot  # noqa: E402
 
@@ -108,7 +108,7 @@ def main() -> None:
     prefix = "ema." if USE_EMA else "net."   # the weights the build samples with
     net = improved_unet.ImprovedUNet(p.widths, attention=p.attention)
     net.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
-    b = ImprovedBackend(for_sampling(net), "flow", torch.device("cpu"))
+    b = FlowBackend(for_sampling(net), torch.device("cpu"))
     judge_entry = entry(a.cache, "mnist_classifier")
     reader = classifier(judge_entry, "cpu")
     out = {"variant": a.variant, "seed": a.seed, "gamma": a.gamma, "train_seconds": round(seconds, 1), "threads": a.threads,

@@ -2,7 +2,8 @@
 
 ``run`` returns ``{name: value}``; ``ARTIFACTS`` declares each name's kind:
 
-* checkpoint: ``dict[str, Tensor]`` -> ``name.safetensors``
+* checkpoint: ``dict[str, Tensor]``, or a ``Checkpoint`` (tensors and the model's config, stored in the
+  file's metadata as nanoGPT stores its config with its weights) -> ``name.safetensors``
 * metrics, table: JSON-ready dict or list -> ``name.json``
 * image: a PIL image -> ``name.png``
 * trajectory, plot, comparison: a ``generator.media`` object (demo: ``models.onnx_export.BrowserModel``) with
@@ -11,10 +12,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import BuildError
+
+
+@dataclass
+class Checkpoint:
+    """Weights with what it takes to build their network again (``config``: JSON-ready), so a model is
+    made from a result's weights alone (``results.Result.config``), never from the experiment's code."""
+
+    tensors: dict
+    config: dict
 
 
 def save(value: Any, kind: str, name: str, folder: Path, where: str) -> dict:
@@ -23,9 +34,12 @@ def save(value: Any, kind: str, name: str, folder: Path, where: str) -> dict:
     if kind == "checkpoint":
         from safetensors.torch import save_file
 
-        if not isinstance(value, dict):
-            raise BuildError(f"artifact '{name}' (checkpoint) must be a dict of tensors", where)
-        save_file({k: v.contiguous() for k, v in value.items()}, str(folder / f"{name}.safetensors"))
+        config = value.config if isinstance(value, Checkpoint) else None
+        tensors = value.tensors if isinstance(value, Checkpoint) else value
+        if not isinstance(tensors, dict):
+            raise BuildError(f"artifact '{name}' (checkpoint) must be a dict of tensors or a Checkpoint", where)
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(folder / f"{name}.safetensors"),
+                  metadata={"config": json.dumps(config, sort_keys=True)} if config is not None else None)
         files = {"main": f"{name}.safetensors"}
     elif kind in ("metrics", "table"):
         (folder / f"{name}.json").write_text(json.dumps(value, indent=1, sort_keys=True) + "\n")

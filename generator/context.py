@@ -37,9 +37,14 @@ class Context:
         self._backend = None
 
     def run(self, fn: Callable[[Any, "Context"], dict], params: Any) -> dict:
-        """``fn(params, self)`` in this build's numeric regime (bf16 autocast or plain fp32)."""
+        """``fn(params, self)`` in this build's numeric regime (bf16 autocast or plain fp32), with torch's
+        global generators seeded with the build's seed for its length and restored after: a draw that
+        no explicit generator makes (dropout's masks) is a function of the seed alone, whichever
+        experiments ran before in the same process (the local executor, a Ray worker, a test)."""
         regime = torch.autocast(self.device.type, dtype=torch.bfloat16) if self.precision == "bf16" else nullcontext()
-        with regime:
+        gpus = [self.device.index or 0] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=gpus), regime:
+            torch.manual_seed(self.seed)
             return fn(params, self)
 
     def generator(self, offset: int = 0, device: str = "cpu") -> torch.Generator:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import torch
@@ -220,7 +220,7 @@ class Plot:
     """A matplotlib figure saved as PNG (deterministic: no software or date metadata), four times:
     light and dark, each at its own width and as a phone variant (``phone_layout``)."""
 
-    figure: object
+    figure: Any   # a matplotlib Figure
     alt: str = ""
 
     def save_to(self, folder: Path, name: str) -> tuple[dict, dict]:

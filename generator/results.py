@@ -6,13 +6,9 @@ from entries it has verified, and never reads a value itself.
 """
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
-
-EXPERIMENTS = "generator.experiments"
-
 
 class Result:
     """One cached result, verified by the store: ``path`` is its folder, ``manifest`` its record."""
@@ -29,16 +25,12 @@ class Result:
     def name(self) -> str:
         return self.manifest["ingredients"]["name"]
 
-    def params(self, params_cls: type | None = None) -> Any:
+    def params(self, params_cls: type) -> Any:
         """The parameters this result was computed with, as ``params_cls`` (typed and checked again):
-        a results experiment reads its training's hyperparameters from here, never copies them.
-
-        ``params_cls`` defaults to the ``Params`` dataclass of the experiment that made the result
-        (``generator/experiments/<name>.py``), for code below the experiments that must not import them."""
+        a results experiment reads its training's hyperparameters from here, never copies them. Code
+        below the experiments (``models/``) reads a checkpoint's ``config`` instead."""
         from .params import resolve
 
-        if params_cls is None:
-            params_cls = importlib.import_module(f"{EXPERIMENTS}.{self.name}").Params
         return resolve(params_cls, self.manifest["ingredients"]["params"], self.name)
 
     def file(self, name: str, role: str = "main") -> Path:
@@ -46,6 +38,16 @@ class Result:
 
     def json(self, name: str) -> Any:
         return json.loads(self.file(name).read_text())
+
+    def config(self, name: str) -> dict:
+        """The model config stored with a checkpoint artifact (``artifacts.Checkpoint``)."""
+        from safetensors import safe_open
+
+        with safe_open(str(self.file(name)), "pt") as f:
+            meta = f.metadata() or {}
+        if "config" not in meta:
+            raise KeyError(f"the checkpoint '{name}' of {self.name} stores no model config")
+        return json.loads(meta["config"])
 
     def tensors(self, name: str) -> dict:
         from safetensors.torch import load_file

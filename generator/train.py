@@ -128,7 +128,8 @@ def train(
     autocast) is the caller's: the build runs every experiment inside it (``Context.run``).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
-    model.to(device, memory_format=MEMORY_FORMAT)
+    model.to(device)
+    model.to(memory_format=MEMORY_FORMAT)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, cfg.lr_gamma) if cfg.lr_gamma else None
     gen = torch.Generator(device="cpu").manual_seed(seed)

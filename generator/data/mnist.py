@@ -73,8 +73,8 @@ def _find_idx(folder: Path, stem: str) -> Path:
 
 
 def _to_tensors(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32) / 255.0).reshape(-1, 1, 28, 28)
-    return x, torch.from_numpy(np.asarray(y, dtype=np.int64))
+    images = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32) / 255.0).reshape(-1, 1, 28, 28)
+    return images, torch.from_numpy(np.asarray(y, dtype=np.int64))
 
 
 def load_idx(folder: Path) -> Mnist:
@@ -140,6 +140,8 @@ def resolve_source(source: Source, mnist_dir: Optional[Path], allow_network: boo
 def load(source: str, mnist_dir: Optional[Path] = None) -> Mnist:
     try:
         if source == "idx":
+            if mnist_dir is None:
+                raise DataError("--mnist idx reads IDX files from a folder; give it with --mnist-dir DIR")
             return load_idx(Path(mnist_dir))
         if source == "torchvision":
             return load_torchvision(download=not torchvision_present())

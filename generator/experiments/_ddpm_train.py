@@ -1,15 +1,18 @@
 """What the two section-14 trainings share: the course's parameters (docs/course.md) and the training call."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Callable
 
 import torch
+from torch import nn
 
-from ..constraints import BATCH, BETA, EPOCHS, LEARNING_RATE, NON_EMPTY, STEPS_T, TWO_EPOCHS, WIDTH, each, increasing, kept_within
+from ..artifacts import Checkpoint
+from ..constraints import (BATCH, BETA, EPOCHS, LEARNING_RATE, NON_EMPTY, STEPS_T, TWO_EPOCHS, WIDTH, each, increasing,
+                           kept_within)
 from ..diffusion.sampling import EpsFn, denoise
 from ..diffusion.schedule import alphas_cumprod, linear_betas
-from ..models.unet import parameter_count
+from ..models.unet import CourseConfig, parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, training_log
 from ._training_run import device_words, run_table
 from ._watched import Look, train_watched
@@ -53,7 +56,7 @@ class DDPMParams:
                 + increasing((self.beta_start, self.beta_end), "(beta_start, beta_end)"))
 
 
-def train_ddpm(network: Callable, loss: Callable, p: DDPMParams, ctx, look: Callable[[torch.Tensor], Look]) -> dict:
+def train_ddpm(network: type[nn.Module], loss: Callable, p: DDPMParams, ctx, look: Callable[[torch.Tensor], Look]) -> dict:
     """Train ``network(D)`` on MNIST with ``loss(model, x0, y, abar, generator)``, looking after every
     epoch through ``look(abar)``; the experiment's artifacts: fp16 weights of the kept epochs, the
     training log and the looks (``_watched``)."""
@@ -69,5 +72,6 @@ def train_ddpm(network: Callable, loss: Callable, p: DDPMParams, ctx, look: Call
     )
     log = training_log(watched.result, parameter_count(model), data.description, len(data.train_x),
                        p.batch_size, watched.look_seconds)
-    return {"weights": snapshot_tensors(watched.result), "looks": watched.looks, "log": log,
+    config = CourseConfig.of(network, p.D, p.keep_epochs, T=p.T, beta_start=p.beta_start, beta_end=p.beta_end)
+    return {"weights": Checkpoint(snapshot_tensors(watched.result), asdict(config)), "looks": watched.looks, "log": log,
             "run": run_table(log, device_words(ctx.device))}

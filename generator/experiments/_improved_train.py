@@ -7,14 +7,15 @@ model space of diffusion models; the course's models use [0, 1]).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Callable
+from dataclasses import asdict, dataclass
+from typing import Annotated, Callable, cast
 
 import torch
 
+from ..artifacts import Checkpoint
 from ..constraints import TRUE_OR_FALSE, WIDTH, between, each
 from ..models.ema import WithEMA
-from ..models.improved_unet import ImprovedUNet
+from ..models.improved_unet import ImprovedConfig, ImprovedUNet
 from ..models.unet import parameter_count
 from ..train import TrainConfig, TrainResult, seeded_init, snapshot_tensors, train, training_log
 from ._training_run import device_words, run_table
@@ -36,14 +37,15 @@ def to_model_space(x: torch.Tensor) -> torch.Tensor:
     return 2 * x - 1
 
 
-def train_improved(loss: Callable, p: ImprovedParams, ctx) -> dict:
+def train_improved(loss: Callable, p: ImprovedParams, ctx, objective: str, T: int = 0) -> dict:
     """Train ``WithEMA(ImprovedUNet)`` with ``loss(model, x0 in [-1, 1], y, generator)``.
 
     Artifacts: the final raw and EMA weights (fp16; keys 'epoch{E}.net.*' and 'epoch{E}.ema.*')
     and the training log.
     """
     data = ctx.mnist
-    model = seeded_init(lambda: WithEMA(ImprovedUNet(p.widths, attention=p.attention), p.ema_decay), ctx.seed)
+    model = cast(WithEMA, seeded_init(lambda: WithEMA(ImprovedUNet(p.widths, attention=p.attention), p.ema_decay),
+                                      ctx.seed))
     result = train(
         model,
         lambda m, x, y, g: loss(m, to_model_space(x), y, g),
@@ -54,4 +56,6 @@ def train_improved(loss: Callable, p: ImprovedParams, ctx) -> dict:
     model.finish()
     final = TrainResult(snapshots={p.epochs: {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}})
     log = training_log(result, parameter_count(model.net), data.description, len(data.train_x), p.batch_size)
-    return {"weights": snapshot_tensors(final), "log": log, "run": run_table(log, device_words(ctx.device))}
+    config = ImprovedConfig(objective, p.widths, p.attention, T, p.epochs)
+    return {"weights": Checkpoint(snapshot_tensors(final), asdict(config)), "log": log,
+            "run": run_table(log, device_words(ctx.device))}

@@ -14,18 +14,8 @@ from ..diffusion.schedule import alphas_cumprod, linear_betas
 from ..metrics import (frechet_distance, frechet_distance_leave_one_out, jackknife_half_width, kernel_distance,
                        kernel_distance_leave_one_out, recognition)
 from ..models.classifier import DigitClassifier
-from ..models.inference import for_sampling
-from ..train import load_snapshot
 
 FLOOR_DRAWS = 20   # sets of real digits per floor
-
-
-def load_model(cls, entry, D: int, epoch: int, device) -> torch.nn.Module:
-    """The width-``D`` network of an upstream training entry at a kept epoch, ready for sampling
-    (eval mode, BatchNorm folded, channels-last: ``models/inference.py``)."""
-    model = cls(D)
-    model.load_state_dict(load_snapshot(entry.tensors("weights"), epoch))
-    return for_sampling(model).to(device)
 
 
 def schedule_of(p) -> tuple[torch.Tensor, int]:

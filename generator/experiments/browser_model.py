@@ -14,7 +14,7 @@ browser test to replay in the page's JavaScript (the test passes the noise in):
 * ``inpaint``: the same ring with its top half regenerated as an 8 (section 9).
 
 The two edits run on the flow model exactly as Part A's techniques do on the scratch page
-(``models/improved_backend.ImprovedBackend``). Each of their random draws is one (1, 1, 28, 28)
+(``models/improved_backend.FlowBackend``). Each of their random draws is one (1, 1, 28, 28)
 tensor from the same seeded generator, in the order the Python loop draws them, so the list
 ``noise`` replays both.
 """
@@ -32,7 +32,7 @@ from ..diffusion.flow_sampling import guided_velocity, sample_ode
 from ..diffusion.sampling import guided
 from ..errors import BuildError
 from ..diffusion.schedule import strided_timesteps
-from ..models.improved_backend import ImprovedBackend, load_improved
+from ..models.improved_backend import FlowBackend, load_improved
 from ..models.onnx_export import OPSET, BrowserModel, max_difference, to_onnx
 from ..models.unet import parameter_count
 
@@ -81,7 +81,7 @@ def run(p: Params, ctx) -> dict:
 def export(p: Params, ctx) -> dict:
     cpu = torch.device("cpu")
     entry = ctx.upstream["train_flow"]
-    model = load_improved(entry, entry.params(), cpu)
+    model, _ = load_improved(entry, cpu)
     best = ctx.upstream["improved_results"].json("metrics")["best"]
     if best["sampler"] not in ("flow, Heun", "flow, Euler"):   # improved_results' rule may pick a DDPM sampler
         raise BuildError(f"the demo runs section 15's flow model, but the page's best configuration is "
@@ -104,7 +104,7 @@ def export(p: Params, ctx) -> dict:
     ref["sample.out"] = flow_sample(model, list(range(10)), ref["sample.x1"], best["steps"], solver, best["gamma"])
     ref["euler.x1"] = torch.randn(2, 1, 28, 28, generator=ctx.generator(2))
     ref["euler.out"] = flow_sample(model, [7, 7], ref["euler.x1"], 3, "euler", 4.0)
-    backend = ImprovedBackend(model, "flow", cpu, 1000)
+    backend = FlowBackend(model, cpu)
     ts = strided_timesteps(1000)
     g3 = ctx.generator(3)   # the edits below draw from a fresh generator of the same seed, in this order
     ref["noise"] = torch.cat([torch.randn(1, 1, 28, 28, generator=g3) for _ in range(p.noise_draws)])

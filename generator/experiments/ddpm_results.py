@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import torch
 import torch.nn.functional as F
@@ -10,12 +10,11 @@ import torch.nn.functional as F
 from ..constraints import GUIDANCE, ROWS_OF_TEN, between
 from .. import media
 from ..diffusion.sampling import guided
-from ..models.course_backend import course_backend
-from ..models.unet import TimeConditionalUNet
+from ..models.course_backend import course_backend, course_model
 from ..errors import BuildError
 from . import train_class_ddpm, train_time_ddpm
 from ._epoch_figure import epoch_frames, epochs_phrase, looked_at
-from ._partb import (FLOOR_DRAWS, classifier, ddpm_sample, floor, judge, load_model, loss_figure, pm_text, schedule_of,
+from ._partb import (FLOOR_DRAWS, classifier, ddpm_sample, floor, judge, loss_figure, pm_text, schedule_of,
                      time_eps_fn)
 
 SECTION = 14
@@ -53,11 +52,14 @@ def run(p: Params, ctx) -> dict:
         raise BuildError(f"the two trainings keep different epochs ({tp.keep_epochs} and {cp.keep_epochs}), so "
                          "their samples cannot be compared. Fix: give both the same keep_epochs", "ddpm_results")
     abar, T = schedule_of(tp)
-    out, quality, rec_rows, metrics = {}, [], [], {}
+    out: dict[str, Any] = {}
+    quality: list[list] = []
+    rec_rows: list[list] = []
+    metrics: dict[str, Any] = {}
     n_eval = 10 * p.eval_per_digit
     for stage, epoch in zip(("early", "final"), tp.keep_epochs):
         # time-conditioned: unconditional samples
-        model = load_model(TimeConditionalUNet, te, tp.D, epoch, dev)
+        model = course_model(te, epoch, dev)
         x, tr = ddpm_sample(time_eps_fn(model, T), max(n_eval, p.time_show), abar, ctx.generator(),
                             dev, ctx.progress)
         out[f"time_{stage}"] = media.Grid([list(x[i:i + 10].clamp(0, 1)) for i in range(0, p.time_show, 10)],

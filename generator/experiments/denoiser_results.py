@@ -10,10 +10,9 @@ import torch
 from ..constraints import NOISE_LEVEL, NON_EMPTY, between, each
 from .. import media
 from ..diffusion.ddpm import noisy_pair
-from ..models.unet import UnconditionalUNet
+from ..models.course_backend import course_model
 from . import train_denoiser
 from ._epoch_figure import epoch_frames
-from ._partb import load_model
 
 SECTION = 13
 USES_MNIST = True
@@ -49,7 +48,7 @@ def run(p: Params, ctx) -> dict:
     figs, mse_rows = {}, []
     fig, ax = media.figure(5.5, 3.0)
     for stage, epoch in zip(("early", "final"), tp.keep_epochs):
-        model = load_model(UnconditionalUNet, entry, tp.D, epoch, ctx.device)
+        model = course_model(entry, epoch, ctx.device)
         with torch.no_grad():
             out = model(z).clamp(0, 1)
         figs[stage] = media.Grid([[x, zz.clamp(0, 1), o] for x, zz, o in zip(shown, z, out)], [],

@@ -19,10 +19,8 @@ import torch.nn.functional as F
 
 from .. import media
 from ..constraints import GUIDANCE, NON_EMPTY, between, each
-from ..diffusion.ddim import ddim_sample, trailing_timesteps
-from ..diffusion.flow_sampling import evaluations, guided_velocity, sample_ode
-from ..diffusion.sampling import Trajectory, denoise, guided
-from ..models.improved_backend import KINDS, ImprovedBackend, improved
+from ..diffusion.samplers import DDIM, DDPM, FlowODE, Sampler
+from ..models.improved_backend import ImprovedBackend, improved
 from . import train_improved_ddpm
 from ._partb import FLOOR_DRAWS, classifier, floor, judge, pm_text
 
@@ -34,9 +32,10 @@ UPSTREAM = ("train_improved_ddpm", "train_flow", "mnist_classifier")
 ARTIFACTS = {"steps_plot": "plot", "steps": "table", "samples": "image", "ema": "table",
              "guidance": "table", "best": "table", "best_samples": "image", "ddpm_trajectory": "trajectory", "flow_trajectory": "trajectory",
              "flow_loss": "plot", "metrics": "metrics"}
-# sampler -> (training entry, kind of update); the DDPM chain also runs with all T steps
-SAMPLERS = {"DDPM": ("train_improved_ddpm", "ddpm"), "DDIM": ("train_improved_ddpm", "ddim"),
-            "flow, Euler": ("train_flow", "euler"), "flow, Heun": ("train_flow", "heun")}
+# sampler -> (the training it samples, the sampler); the DDPM chain also runs with all T steps
+SAMPLERS: dict[str, tuple[str, Sampler]] = {
+    "DDPM": ("train_improved_ddpm", DDPM()), "DDIM": ("train_improved_ddpm", DDIM()),
+    "flow, Euler": ("train_flow", FlowODE("euler")), "flow, Heun": ("train_flow", FlowODE("heun"))}
 
 
 @dataclass
@@ -78,28 +77,16 @@ def best_guidance(results: list[dict], min_recognised: float, min_worst_digit: f
     return max(results, key=lambda r: (r["recognised"], -r["gamma"]))
 
 
-def _run(kind: str, backend: ImprovedBackend, cond, gamma: float, n: int, g: torch.Generator):
-    """One configuration: n steps of ``kind`` from noise drawn from ``g``. Returns (x0 in [-1, 1],
+def _run(sampler: Sampler, backend: ImprovedBackend, cond, gamma: float, n: int, g: torch.Generator):
+    """One configuration: n steps of ``sampler`` from noise drawn from ``g``. Returns (x0 in [-1, 1],
     Trajectory, network evaluations)."""
     x = torch.randn((len(cond), 1, 28, 28), generator=g).to(backend.device)
-    null = torch.zeros(1, 10, device=backend.device)
-    if kind == "ddpm":
-        y, tr = denoise(guided(backend, cond, null, gamma), x, trailing_timesteps(backend.T, n), backend.abar, g,
-                        clamp_x0=backend.clamp_x0)
-        return y, tr, n
-    tr = Trajectory()
-    if kind == "ddim":
-        y = ddim_sample(guided(backend, cond, null, gamma), x, trailing_timesteps(backend.T, n), backend.abar,
-                        backend.clamp_x0, tr.record)
-        return y, tr, n
-    # flow: the trajectory's "t" is the noise level s in thousandths, as DDPM's t is out of 1000
-    y = sample_ode(guided_velocity(backend.model, cond, null, gamma), x, n, kind,
-                   lambda s, x_s, x0: tr.record(round(1000 * s), x_s, x0.clamp(-1, 1)))
-    return y.clamp(-1, 1), tr, evaluations(n, kind)
+    y, tr = sampler.sample(backend, x, cond, gamma, n, g)
+    return y, tr, sampler.evaluations(n)
 
 
 def _backends(ctx, ema: bool = False) -> dict[str, ImprovedBackend]:
-    return {name: improved(ctx.upstream[name], kind, ctx.device, ema) for name, kind in KINDS.items()}
+    return {name: improved(ctx.upstream[name], ctx.device, ema) for name in ("train_improved_ddpm", "train_flow")}
 
 
 def run(p: Params, ctx) -> dict:
@@ -118,8 +105,8 @@ def run(p: Params, ctx) -> dict:
     T = backends["train_improved_ddpm"].T
     plan = [(s, n) for s in SAMPLERS for n in p.steps] + [("DDPM", T)]   # and DDPM's full chain
     for sampler, n in ctx.progress(plan, desc="configurations"):
-        entry, kind = SAMPLERS[sampler]
-        y, tr, nfe = _run(kind, backends[entry], cond, p.gamma, n, ctx.generator())
+        entry, method = SAMPLERS[sampler]
+        y, tr, nfe = _run(method, backends[entry], cond, p.gamma, n, ctx.generator())
         m = judge(reader, to01(y), real, digits)
         configs.append({"sampler": sampler, "steps": n, "evaluations": nfe, **m})
         rows.append([sampler, n, nfe, m["samples"], m["recognised"], pm_text(m["fid"], m["fid_pm"]),
@@ -150,9 +137,9 @@ def run(p: Params, ctx) -> dict:
     ema = _backends(ctx, ema=True)
     ema_rows, ema_metrics = [], {}
     for sampler in ("DDIM", "flow, Euler"):
-        entry, kind = SAMPLERS[sampler]
+        entry, method = SAMPLERS[sampler]
         for label, b in (("EMA", ema[entry]), ("raw (used)", backends[entry])):
-            y, _, _ = _run(kind, b, cond, p.gamma, 16, ctx.generator())
+            y, _, _ = _run(method, b, cond, p.gamma, 16, ctx.generator())
             m = judge(reader, to01(y), real, digits)
             ema_rows.append([sampler, label, m["samples"], m["recognised"], pm_text(m["fid"], m["fid_pm"]),
                              pm_text(m["kid"], m["kid_pm"])])
@@ -165,13 +152,13 @@ def run(p: Params, ctx) -> dict:
     best = best_configuration(configs, p.best_max_evaluations, p.best_min_recognised)
     bd = torch.arange(10).repeat_interleave(p.best_per_digit).to(dev)
     bcond = F.one_hot(bd, 10).float()
-    entry, kind = SAMPLERS[best["sampler"]]
+    entry, method = SAMPLERS[best["sampler"]]
     tried = []
     for gamma in ctx.progress(p.gammas, desc="guidance scales"):
-        y, _, _ = _run(kind, backends[entry], bcond, gamma, best["steps"], ctx.generator(1))
+        y, _, _ = _run(method, backends[entry], bcond, gamma, best["steps"], ctx.generator(1))
         tried.append({"gamma": gamma, **judge(reader, to01(y), real, bd)})
     chosen = best_guidance(tried, p.best_min_recognised, p.best_min_worst_digit)
-    y, _, _ = _run(kind, backends[entry], bcond, chosen["gamma"], best["steps"], ctx.generator(2))
+    y, _, _ = _run(method, backends[entry], bcond, chosen["gamma"], best["steps"], ctx.generator(2))
     mb = judge(reader, to01(y), real, bd)
     base_b = floor(reader, ctx.mnist.train_x, real, len(bd), ctx.generator(3))
     label = f"{best['sampler']}, {best['steps']} steps, CFG scale {chosen['gamma']:g}"

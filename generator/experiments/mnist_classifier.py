@@ -32,14 +32,10 @@ def augment(x: torch.Tensor, shift: int, g: torch.Generator) -> torch.Tensor:
 def run(p: Params, ctx) -> dict:
     data = ctx.mnist
     model = seeded_init(DigitClassifier, ctx.seed)
-    # Dropout draws its masks from torch's global generator, which the experiments run before this one in
-    # the same process have moved: seed it (and restore it after) so the judge is a function of the seed
-    # alone, the same from the local executor, a Ray worker or a test.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(ctx.seed)
-        train(model, lambda m, x, y, g: F.cross_entropy(m(augment(x, p.shift_px, g)), y),
-              data.train_x, data.train_y, TrainConfig(p.epochs, p.batch_size, p.lr, 0.1 ** (1 / p.epochs)),
-              ctx.seed, ctx.device, ctx.work_dir, ctx.progress)
+    # Dropout draws its masks from torch's global generator, which Context.run seeds for every experiment
+    train(model, lambda m, x, y, g: F.cross_entropy(m(augment(x, p.shift_px, g)), y),
+          data.train_x, data.train_y, TrainConfig(p.epochs, p.batch_size, p.lr, 0.1 ** (1 / p.epochs)),
+          ctx.seed, ctx.device, ctx.work_dir, ctx.progress)
     with torch.no_grad():
         pred = model(data.test_x.to(ctx.device)).argmax(1).cpu()
     acc = float((pred == data.test_y).float().mean())

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from ..constraints import GUIDANCE, between
 from ..diffusion.sampling import guided
 from ..diffusion.schedule import strided_timesteps
-from ..models.improved_backend import candidate
+from ..models.improved_backend import backend_of
 from ._parta import sample
 from ._partb import FLOOR_DRAWS, Quality, classifier, floor, judge, pm_text
 
@@ -53,7 +53,7 @@ def run(p: Params, ctx) -> dict:
     reader = classifier(ctx.upstream["mnist_classifier"], ctx.device)
     real = ctx.mnist.test_x.to(ctx.device)
     digits = torch.arange(10).repeat_interleave(p.eval_per_digit).to(ctx.device)
-    res = {label: measure(candidate(name, ctx.upstream, ctx.device), reader, real, digits, p.gamma, ctx.generator())
+    res = {label: measure(backend_of(ctx.upstream[name], ctx.device), reader, real, digits, p.gamma, ctx.generator())
            for label, name in ctx.progress(CANDIDATES.items(), desc="candidates")}
     best = choose(res)
     base = floor(reader, ctx.mnist.train_x, real, len(digits), ctx.generator(3))

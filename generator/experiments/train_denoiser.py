@@ -2,13 +2,14 @@
 digits after every epoch."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
+from ..artifacts import Checkpoint
 from ..constraints import BATCH, EPOCHS, LEARNING_RATE, NOISE_LEVEL, TWO_EPOCHS, WIDTH, kept_within
 from ..diffusion.ddpm import denoiser_loss, noisy_pair
 from ..models.inference import for_sampling
-from ..models.unet import UnconditionalUNet, parameter_count
+from ..models.unet import CourseConfig, UnconditionalUNet, parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, training_log
 from ._training_run import device_words, run_table
 from ._watched import train_watched
@@ -53,5 +54,6 @@ def run(p: Params, ctx) -> dict:
     )
     log = training_log(watched.result, parameter_count(model), data.description, len(data.train_x),
                        p.batch_size, watched.look_seconds)
-    return {"weights": snapshot_tensors(watched.result), "looks": watched.looks, "log": log,
+    config = CourseConfig.of(UnconditionalUNet, p.D, p.keep_epochs)
+    return {"weights": Checkpoint(snapshot_tensors(watched.result), asdict(config)), "looks": watched.looks, "log": log,
             "run": run_table(log, device_words(ctx.device))}

@@ -23,4 +23,4 @@ def run(p: Params, ctx) -> dict:
     def loss(m, x, y, g):
         return flow_loss(m, x, g, drop_labels(F.one_hot(y, 10).float(), p.p_uncond, g))
 
-    return train_improved(loss, p, ctx)
+    return train_improved(loss, p, ctx, "flow")

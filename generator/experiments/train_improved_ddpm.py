@@ -27,4 +27,4 @@ def run(p: Params, ctx) -> dict:
     def loss(m, x, y, g):
         return eps_loss(m, x, abar, g, drop_labels(F.one_hot(y, 10).float(), p.p_uncond, g))
 
-    return train_improved(loss, p, ctx)
+    return train_improved(loss, p, ctx, "ddpm", p.T)

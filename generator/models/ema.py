@@ -24,6 +24,7 @@ class WithEMA(nn.Module):
         self.net = net
         self.ema = copy.deepcopy(net).requires_grad_(False)   # no grads: the optimizer skips it
         self.decay = decay
+        self.updates: torch.Tensor   # () int64: the steps averaged so far (a buffer, saved with the weights)
         self.register_buffer("updates", torch.zeros((), dtype=torch.int64))
 
     def forward(self, *args, **kwargs):
@@ -35,11 +36,11 @@ class WithEMA(nn.Module):
     def update(self) -> None:
         k = int(self.updates)
         d = min(self.decay, (1 + k) / (10 + k))
-        for e, p in zip(self.ema.parameters(), self.net.parameters()):
+        for e, p in zip(self.ema.parameters(), self.net.parameters()):   # e, p: Parameter
             e.lerp_(p.detach(), 1 - d)
-        for e, b in zip(self.ema.buffers(), self.net.buffers()):
-            e.copy_(b)
-        self.updates += 1
+        for eb, b in zip(self.ema.buffers(), self.net.buffers()):
+            eb.copy_(b)
+        self.updates.add_(1)
 
     def finish(self) -> None:
         """Fold in the weights of the last step (call once, after training)."""

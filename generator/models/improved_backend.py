@@ -1,10 +1,13 @@
-"""Part A on a section-15 model: the improved UNet as an eps-model, trained as a DDPM or as a flow.
+"""Part A on a section-15 model: the improved UNet trained as a DDPM (noise) or with flow matching
+(velocity), each a backend of its own over a shared base.
 
 Both run on the cosine schedule with T = 1000 (DeepFloyd's), so Part A's timesteps
 [990, 960, ..., 0] apply unscaled. Model space is [-1, 1] grey 28 x 28. A flow model
 answers a DDPM query exactly through ``diffusion/flow_sampling.ddpm_prediction``: the
 DDPM state is rescaled onto the flow's line, and its velocity v gives eps and x0_hat.
-Prompts map to digits as on the course's model (``scratch_backend.prompt_digit``).
+Prompts map to digits as on the course's model (``scratch_backend.DigitBackend``). Which network a
+result holds, and how it was trained, is read from the config stored with its weights
+(``improved_unet.ImprovedConfig``).
 """
 from __future__ import annotations
 
@@ -16,16 +19,10 @@ from ..diffusion.flow_sampling import ddpm_prediction
 from ..diffusion.sampling import Prediction
 from ..diffusion.schedule import alphas_cumprod, cosine_betas
 from ..train import load_snapshot
-from .classifier import DigitClassifier
 from .course_backend import course_backend
-from .improved_unet import ImprovedUNet
+from .improved_unet import ImprovedConfig
 from .inference import for_sampling
-from .scratch_backend import ScratchBackend, prompt_digit
-
-KINDS = {"train_improved_ddpm": "ddpm", "train_flow": "flow"}
-LABELS = {"ddpm": "the improved UNet trained as a DDPM in section 15",
-          "flow": "the improved UNet trained with flow matching in section 15"}
-
+from .scratch_backend import DigitBackend, ScratchBackend
 
 # Sampling uses the raw weights of the last step: on the page's EMA table (and with Part A's sampler)
 # they beat the EMA's average (decay 0.995) in Fréchet distance at equal recognition, so the EMA is
@@ -33,89 +30,29 @@ LABELS = {"ddpm": "the improved UNet trained as a DDPM in section 15",
 USE_EMA = False
 
 
-def load_improved(entry, p, device: torch.device, ema: bool = USE_EMA) -> torch.nn.Module:
-    """The network of a section-15 training entry with its parameters ``p = entry.params()``
-    (``experiments/_improved_train.ImprovedParams``), for sampling: its raw weights, or the EMA's."""
-    sd = load_snapshot(entry.tensors("weights"), p.epochs)
+def load_improved(result, device: torch.device, ema: bool = USE_EMA) -> tuple[torch.nn.Module, ImprovedConfig]:
+    """The network of a section-15 training's result, for sampling (its raw weights, or the EMA's),
+    and the config it was built from."""
+    config = ImprovedConfig.from_json(result.config("weights"))
+    sd = load_snapshot(result.tensors("weights"), config.epoch)
     prefix = "ema." if ema else "net."
-    model = ImprovedUNet(p.widths, attention=p.attention)
+    model = config.build()
     model.load_state_dict({k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)})
-    return for_sampling(model).to(device)
+    return for_sampling(model).to(device), config
 
 
-def candidate(name: str, upstream: dict, device: torch.device):
-    """The Part A backend made from training entry ``name`` (a section-14 or section-15 model)."""
-    if name == "train_class_ddpm":
-        return course_backend(upstream[name], device)
-    return improved(upstream[name], KINDS[name], device)
+class ImprovedBackend(DigitBackend):
+    """What both section-15 backends share (implements ``models.backend.Backend`` with ``predict``
+    from a subclass): [-1, 1] model space and a cosine schedule of T steps."""
 
+    model_label = "the improved UNet of section 15"
 
-def improved(entry, kind: str, device: torch.device, ema: bool = USE_EMA) -> "ImprovedBackend":
-    """A section-15 training entry as a backend (a DDPM on its own T, a flow on T = 1000)."""
-    p = entry.params()
-    T = p.T if kind == "ddpm" else 1000   # a flow model has no schedule of its own
-    return ImprovedBackend(load_improved(entry, p, device, ema), kind, device, T)
-
-
-class DigitReader:
-    """The project's MNIST classifier on model-space images: (B, 1, 28, 28) in [-1, 1] ->
-    (B, 10) probabilities. How Part A's illusions are measured on the scratch page."""
-
-    def __init__(self, classifier: DigitClassifier, to_image):
-        self.classifier, self.to_image = classifier, to_image
-
-    @classmethod
-    def from_entry(cls, entry, backend) -> "DigitReader":
-        """The reader for ``backend``'s images, from an ``mnist_classifier`` cache entry."""
-        model = DigitClassifier()
-        model.load_state_dict(entry.tensors("weights"))
-        return cls(model.to(backend.device).eval(), backend.to_image)
-
-    @torch.no_grad()
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.to_image(x)).softmax(dim=1)
-
-    @staticmethod
-    def digit(prompt: str) -> int | None:
-        """The digit a prompt asks for (None: the null class), by the scratch backend's rules."""
-        return prompt_digit(prompt)
-
-
-class ImprovedBackend:
-    """Implements ``models.backend.Backend`` for a section-15 model (``kind`` 'ddpm' or 'flow')."""
-
-    name = "scratch"
-    has_upsampler = False
-    image_shape = (1, 28, 28)
-    images = ScratchBackend.images
-    image_labels = ScratchBackend.image_labels
-
-    reader = None   # a DigitReader, set by models/select.py for Part A
-
-    def __init__(self, model: torch.nn.Module, kind: str, device: torch.device, T: int = 1000):
-        """``T``: the DDPM model's schedule length; a flow model answers on any cosine table
-        (1000 steps: Part A's timesteps unscaled)."""
-        if kind not in LABELS:
-            raise ValueError(f"unknown model kind '{kind}'; use one of {sorted(LABELS)}")
-        self.model, self.kind, self.device = model, kind, device
-        self.model_label = LABELS[kind]
-        self.T = T
+    def __init__(self, model: torch.nn.Module, device: torch.device, T: int = 1000):
+        self.model, self.device, self.T = model, device, T
         self.abar = alphas_cumprod(cosine_betas(T))
 
-    describe = ScratchBackend.describe
-    embed = ScratchBackend.embed
-
-    @torch.no_grad()
     def predict(self, x: torch.Tensor, t: int, cond: torch.Tensor) -> Prediction:
-        """x (B, 1, 28, 28) at 0-indexed step t of the cosine schedule; cond (B, 10)."""
-        if self.kind == "ddpm":
-            return Prediction(self.model(x, time_input(torch.full((x.shape[0],), t, device=x.device), self.T), cond))
-
-        def velocity(x_s: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-            return self.model(x_s, s.reshape(1, 1).expand(x_s.shape[0], 1).to(x_s), cond)
-
-        eps, _ = ddpm_prediction(velocity, x, self.abar[t].to(x.device))
-        return Prediction(eps)
+        raise NotImplementedError
 
     def clamp_x0(self, x0: torch.Tensor) -> torch.Tensor:
         return x0.clamp(-1, 1)
@@ -129,6 +66,46 @@ class ImprovedBackend:
     def to_image(self, x: torch.Tensor) -> torch.Tensor:
         return ((x + 1) / 2).clamp(0, 1)
 
-    def upsample(self, x: torch.Tensor, prompt: str, generator: torch.Generator) -> None:
-        return None
 
+class ImprovedDDPM(ImprovedBackend):
+    """The improved UNet as a noise predictor eps(x_t, t, c), on its own cosine schedule of T steps."""
+
+    model_label = "the improved UNet trained as a DDPM in section 15"
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor, t: int, cond: torch.Tensor) -> Prediction:
+        """x (B, 1, 28, 28) at 0-indexed step t of the cosine schedule; cond (B, 10)."""
+        return Prediction(self.model(x, time_input(torch.full((x.shape[0],), t, device=x.device), self.T), cond))
+
+
+class FlowBackend(ImprovedBackend):
+    """The improved UNet as a velocity v(x_s, s, c) of flow matching. It has no schedule of its own and
+    answers on any cosine table: 1,000 steps, Part A's timesteps unscaled."""
+
+    model_label = "the improved UNet trained with flow matching in section 15"
+
+    def velocity(self, cond: torch.Tensor):
+        """v(x_s, s) for the conditions ``cond`` (B, 10); s is a scalar tensor in [0, 1]."""
+        return lambda x_s, s: self.model(x_s, s.reshape(1, 1).expand(x_s.shape[0], 1).to(x_s), cond)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor, t: int, cond: torch.Tensor) -> Prediction:
+        """x (B, 1, 28, 28) as a DDPM state at step t of the 1,000-step cosine schedule; cond (B, 10)."""
+        eps, _ = ddpm_prediction(self.velocity(cond), x, self.abar[t].to(x.device))
+        return Prediction(eps)
+
+
+def improved(result, device: torch.device, ema: bool = USE_EMA) -> ImprovedBackend:
+    """A section-15 training's result as a backend, as its stored config says it was trained."""
+    model, config = load_improved(result, device, ema)
+    if config.objective == "flow":
+        return FlowBackend(model, device)
+    return ImprovedDDPM(model, device, config.T)
+
+
+def backend_of(result, device: torch.device) -> ScratchBackend | ImprovedBackend:
+    """The Part A backend made from a training's result, a section-14 or a section-15 model (told apart
+    by the config stored with its weights)."""
+    if "objective" in result.config("weights"):
+        return improved(result, device)
+    return course_backend(result, device)

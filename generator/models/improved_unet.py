@@ -16,6 +16,7 @@ Shapes for a batch of B and widths (C0, C1, C2):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
@@ -47,7 +48,7 @@ class ResBlock(nn.Module):
         self.norm2, self.conv2 = group_norm(cout), nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
         nn.init.zeros_(self.conv2.weight)  # each block starts as the identity: stable early training
-        nn.init.zeros_(self.conv2.bias)
+        nn.init.zeros_(self.conv2.bias)  # type: ignore[arg-type]  # Conv2d has a bias unless bias=False
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
         h = self.conv1(F.silu(self.norm1(x)))
@@ -69,6 +70,26 @@ class Attention(nn.Module):
         seq = self.norm(x).reshape(b, c, h * w).transpose(1, 2)          # (B, HW, C)
         out, _ = self.attn(seq, seq, seq, need_weights=False)
         return x + out.transpose(1, 2).reshape(b, c, h, w)
+
+
+@dataclass(frozen=True)
+class ImprovedConfig:
+    """What rebuilds a section-15 network from its weights alone (stored with them): the objective it
+    was trained on ("ddpm": noise on a cosine schedule of T steps; "flow": velocity, no schedule), the
+    widths and attention of ``ImprovedUNet``, and the epoch its weights are from."""
+
+    objective: str
+    widths: tuple[int, int, int]
+    attention: bool
+    T: int
+    epoch: int
+
+    @classmethod
+    def from_json(cls, d: dict) -> "ImprovedConfig":
+        return cls(**{**d, "widths": tuple(d["widths"])})
+
+    def build(self) -> "ImprovedUNet":
+        return ImprovedUNet(self.widths, attention=self.attention)
 
 
 class ImprovedUNet(nn.Module):
@@ -95,7 +116,7 @@ class ImprovedUNet(nn.Module):
         self.unpool0, self.up0 = nn.ConvTranspose2d(c1, c0, 4, 2, 1), ResBlock(2 * c0, c0, e)  # 28
         self.norm_out, self.conv_out = group_norm(c0), nn.Conv2d(c0, 1, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
-        nn.init.zeros_(self.conv_out.bias)
+        nn.init.zeros_(self.conv_out.bias)  # type: ignore[arg-type]
 
     def forward(self, x: torch.Tensor, s: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
         if x.shape[-2:] != (28, 28):

@@ -17,6 +17,7 @@ How a prompt becomes a condition (the model knows ten words, the digits):
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -55,28 +56,22 @@ def prompt_digit(prompt: str) -> int | None:
                      f"('a handwritten 7'), use '' for the null class, or one of {sorted(STAND_INS)}")
 
 
-class ScratchBackend:
-    """Part A on the section 14 model (implements ``models.backend.Backend``)."""
+class DigitBackend:
+    """What every MNIST model behind the Part A interface shares: grey 28 x 28 images, prompts read as
+    digits (one-hot conditions, zeros for the null class), the report's images as digits, and no
+    super-resolution stage. Subclasses give the model: ``predict``, the schedule, the model space."""
 
     name = "scratch"
     has_upsampler = False
     image_shape = (1, 28, 28)
-    model_label = "the class-conditioned MNIST UNet trained in section 14"
     # image roles of the report, as digits (see generator/data/images.py)
     images = {"test": "mnist:7:1", "own1": "digit:2", "own2": "digit:5", "web": "font:4",
               "drawn1": "scribble:3", "drawn2": "scribble:8"}
     image_labels = {"test": "test image (a 7 from MNIST)", "own1": "own image 1 (a drawn 2)",
                     "own2": "own image 2 (a drawn 5)", "web": "web-style image (a typeset 4)",
                     "drawn1": "drawing 1 (a scribbled 3)", "drawn2": "drawing 2 (a scribbled 8)"}
-
-    def __init__(self, state_dict: dict, D: int, T: int, beta_start: float, beta_end: float,
-                 device: torch.device):
-        model = ClassConditionalUNet(D)
-        model.load_state_dict(state_dict)
-        self.model = for_sampling(model).to(device)
-        self.device = device
-        self.T = T
-        self.abar = alphas_cumprod(linear_betas(T, beta_start, beta_end))
+    device: torch.device
+    reader: Any = None   # a digit reader (models/digit_reader.py), set by models/select.py for Part A
 
     def describe(self, prompt: str) -> str:
         d = prompt_digit(prompt)
@@ -88,6 +83,25 @@ class ScratchBackend:
         if d is None:
             return torch.zeros(1, 10, device=self.device)
         return F.one_hot(torch.tensor([d]), 10).float().to(self.device)
+
+    def upsample(self, x: torch.Tensor, prompt: str, generator: torch.Generator) -> None:
+        return None  # no super-resolution stage: the page shows the 28 px result enlarged
+
+
+class ScratchBackend(DigitBackend):
+    """Part A on the section 14 model (implements ``models.backend.Backend``): [0, 1] model space,
+    T = 300 linear betas."""
+
+    model_label = "the class-conditioned MNIST UNet trained in section 14"
+
+    def __init__(self, state_dict: dict, D: int, T: int, beta_start: float, beta_end: float,
+                 device: torch.device):
+        model = ClassConditionalUNet(D)
+        model.load_state_dict(state_dict)
+        self.model = for_sampling(model).to(device)
+        self.device = device
+        self.T = T
+        self.abar = alphas_cumprod(linear_betas(T, beta_start, beta_end))
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor, t: int, cond: torch.Tensor) -> Prediction:
@@ -106,6 +120,3 @@ class ScratchBackend:
 
     def to_image(self, x: torch.Tensor) -> torch.Tensor:
         return x.clamp(0, 1)
-
-    def upsample(self, x: torch.Tensor, prompt: str, generator: torch.Generator) -> None:
-        return None  # no super-resolution stage: the page shows the 28 px result enlarged

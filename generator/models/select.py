@@ -23,10 +23,11 @@ CPU_NOTE = ("DeepFloyd IF on the CPU runs in fp32; with the real weights that ta
 
 def _make_scratch(upstream: dict, device: torch.device):
     """The candidate that ``part_a_model`` chose, with the project's digit classifier as its reader."""
-    from .improved_backend import DigitReader, candidate
+    from .digit_reader import DigitReader
+    from .improved_backend import backend_of
 
-    backend = candidate(upstream["part_a_model"].json("metrics")["choice"], upstream, device)
-    backend.reader = DigitReader.from_entry(upstream["mnist_classifier"], backend)
+    backend = backend_of(upstream[upstream["part_a_model"].json("metrics")["choice"]], device)
+    backend.reader = DigitReader.from_result(upstream["mnist_classifier"], backend)
     return backend
 
 

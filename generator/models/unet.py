@@ -6,6 +6,7 @@ the Unflatten output (2D @ 7) and the first UpBlock output (D @ 14).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
@@ -121,6 +122,36 @@ class ClassConditionalUNet(nn.Module):
     def forward(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """x (B, 1, 28, 28); t (B, 1) in (0, 1]; c (B, 10) one-hot or zeros."""
         return self.trunk(x, (self.fc1_c(c), self.fc1_t(t)), (self.fc2_c(c), self.fc2_t(t)))
+
+
+NETWORKS: dict[str, type[nn.Module]] = {"unconditional": UnconditionalUNet, "time": TimeConditionalUNet,
+                                        "class": ClassConditionalUNet}
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    """What rebuilds a course UNet from its weights alone (stored with them: ``artifacts.Checkpoint``):
+    the network, its width, the epochs whose weights the checkpoint keeps, and the linear DDPM
+    schedule it was trained on (T = 0 for the single-step denoiser, which has none)."""
+
+    network: str                    # a key of NETWORKS
+    D: int
+    kept_epochs: tuple[int, ...]
+    T: int = 0
+    beta_start: float = 0.0
+    beta_end: float = 0.0
+
+    @classmethod
+    def of(cls, network: type[nn.Module], D: int, kept_epochs, **schedule) -> "CourseConfig":
+        name = next(k for k, v in NETWORKS.items() if v is network)
+        return cls(name, D, tuple(kept_epochs), **schedule)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "CourseConfig":
+        return cls(**{**d, "kept_epochs": tuple(d["kept_epochs"])})
+
+    def build(self) -> nn.Module:
+        return NETWORKS[self.network](self.D)
 
 
 def parameter_count(model: nn.Module) -> int:

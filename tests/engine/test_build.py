@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from generator.engine import cli, keys
 from generator.engine.store import Entry, Store
@@ -464,22 +465,56 @@ def test_a_bug_in_an_experiment_keeps_its_traceback_and_says_so(proj, capsys, mo
     assert tree_digest(proj / "cache") == before
 
 
-def test_an_entry_gives_back_its_parameters_typed_as_its_experiment_declared_them(tmp_path):
-    """Code below the experiments (the Part A backends) reads a training's hyperparameters as that
-    training's own Params, checked again: tuples where the manifest has JSON lists, bad values refused."""
+def test_a_result_gives_back_its_parameters_typed_as_its_experiment_declared_them(tmp_path):
+    """A results experiment reads a training's hyperparameters as that training's own Params, checked
+    again: tuples where the manifest has JSON lists, bad values refused."""
     from generator.errors import BuildError
     from generator.experiments import train_class_ddpm, train_flow
 
-    def entry(name, params):
+    def result(name, params):
         return Entry(tmp_path, {"ingredients": {"name": name, "params": params}}).result()
 
-    p = entry("train_flow", {"widths": [4, 8, 8], "epochs": 3}).params()
+    p = result("train_flow", {"widths": [4, 8, 8], "epochs": 3}).params(train_flow.Params)
     assert type(p) is train_flow.Params and p.widths == (4, 8, 8) and p.epochs == 3 and p.attention is True
-    q = entry("train_class_ddpm", TINY_SCRATCH["train_class_ddpm"]).params()
+    q = result("train_class_ddpm", TINY_SCRATCH["train_class_ddpm"]).params(train_class_ddpm.Params)
     assert type(q) is train_class_ddpm.Params and q.keep_epochs == (1, 1) and q.T == 30
-    assert entry("train_flow", {}).params(train_flow.Params) == train_flow.Params()
+    assert result("train_flow", {}).params(train_flow.Params) == train_flow.Params()
     with pytest.raises(BuildError, match="train_flow.widths"):
-        entry("train_flow", {"widths": "wide"}).params()
+        result("train_flow", {"widths": "wide"}).params(train_flow.Params)
+
+
+def test_every_model_is_built_from_its_weights_and_their_stored_config(proj):
+    """Each training stores its network's config with its weights (as nanoGPT does), and ``models/``
+    builds the network from them alone: the same weights, whatever the experiments' code says."""
+    from generator.models.course_backend import course_backend
+    from generator.models.improved_backend import FlowBackend, ImprovedDDPM, backend_of
+    from generator.results import Result
+
+    def result(name):
+        (man,) = (proj / "cache" / name).glob("*/manifest.json")
+        return Result(man.parent, json.loads(man.read_text()))
+
+    cfg = result("train_class_ddpm").config("weights")
+    assert cfg == {"network": "class", "D": 4, "kept_epochs": [1, 1], "T": 30, "beta_start": 1e-4,
+                   "beta_end": 0.02}
+    assert course_backend(result("train_class_ddpm"), torch.device("cpu")).T == 30
+    assert isinstance(backend_of(result("train_flow"), torch.device("cpu")), FlowBackend)
+    ddpm = backend_of(result("train_improved_ddpm"), torch.device("cpu"))
+    assert isinstance(ddpm, ImprovedDDPM) and ddpm.T == 30
+    with pytest.raises(KeyError, match="no model config"):
+        result("mnist_classifier").config("weights")
+    # and at run time too: building every backend imports no experiment (the old Entry.params() did)
+    import subprocess
+    import sys
+
+    probe = (f"import json, sys, torch; from pathlib import Path; from generator.results import Result; "
+             f"from generator.models.improved_backend import backend_of\n"
+             f"for n in ('train_class_ddpm', 'train_flow', 'train_improved_ddpm'):\n"
+             f"    m = next(Path({str(proj / 'cache')!r}, n).glob('*/manifest.json'))\n"
+             f"    backend_of(Result(m.parent, json.loads(m.read_text())), torch.device('cpu'))\n"
+             f"print(sorted(k for k in sys.modules if k.startswith('generator.experiments')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cli.ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_a_result_with_nan_or_inf_is_an_error_and_is_never_cached(proj, capsys, monkeypatch):

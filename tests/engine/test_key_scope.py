@@ -40,6 +40,15 @@ def test_the_engine_is_a_package_of_its_own_that_no_science_module_imports():
     assert {m: e for m, e in reaching.items() if e} == {}
 
 
+def test_models_never_import_experiments():
+    """The layers point one way: experiments use models, models never reach up into an experiment
+    (a backend is built from a result's weights and their stored config, not from Params)."""
+    models = [m for m in MODULES if m.startswith("generator/models/")]
+    reaching = {m: sorted(f for f in keys.source_closure(m[:-3].replace("/", "."))
+                          if f.startswith("generator/experiments/")) for m in models}
+    assert {m: e for m, e in reaching.items() if e} == {}
+
+
 def test_engine_code_that_shapes_results_is_in_the_keys_it_affects():
     srcs = keyed_sources()
     for name, exp in EXPERIMENTS.items():

@@ -8,7 +8,7 @@ from diffusers.models.embeddings import get_timestep_embedding
 from generator.diffusion.flow import flow_loss
 from generator.experiments.part_a_model import choose
 from generator.models.ema import WithEMA
-from generator.models.improved_backend import ImprovedBackend
+from generator.models.improved_backend import FlowBackend, ImprovedBackend
 from generator.models.improved_unet import Attention, ImprovedUNet, sinusoidal_embedding
 from generator.train import TrainConfig, seeded_init, train
 
@@ -77,14 +77,14 @@ def test_interrupted_training_with_ema_resumes_exactly(tmp_path):
 
 
 def test_flow_backend_gives_consistent_ddpm_predictions():
-    b = ImprovedBackend(ImprovedUNet((4, 8, 8)).eval(), "flow", torch.device("cpu"))
+    b = FlowBackend(ImprovedUNet((4, 8, 8)).eval(), torch.device("cpu"))
     x = torch.randn(2, 1, 28, 28)
     eps = b.predict(x, 500, b.embed("a handwritten 3").expand(2, 10)).eps
     assert eps.shape == x.shape and torch.isfinite(eps).all()
     img = torch.rand(1, 28, 28)
     assert torch.allclose(b.to_image(b.from_image(img)), img, atol=1e-6)   # [0, 1] <-> [-1, 1]
-    with pytest.raises(ValueError, match="kind"):
-        ImprovedBackend(ImprovedUNet((4, 8, 8)), "gan", torch.device("cpu"))
+    with pytest.raises(NotImplementedError):   # the shared base predicts nothing of its own
+        ImprovedBackend(ImprovedUNet((4, 8, 8)), torch.device("cpu")).predict(x, 500, torch.zeros(2, 10))
 
 
 def test_part_a_choice_rule():
