@@ -18,7 +18,7 @@ import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import torch
 from safetensors import safe_open
@@ -30,23 +30,29 @@ from ..train import LossFn, TrainConfig, TrainResult, train
 
 # look(model) -> rows of (C, H, W) tiles in [0, 1]; ``model`` is the training model: copy, never change it
 Look = Callable[[nn.Module], list[list[torch.Tensor]]]
+# measure(model) -> JSON-ready numbers; ``model`` is the training model: copy, never change it
+Measure = Callable[[nn.Module], dict]
 PREVIEWS = "previews.safetensors"
 
 
-def _load(work_dir: Path) -> tuple[dict[int, torch.Tensor], dict[int, float]]:
-    """{epoch: (rows, cols, C, H, W)} of the looks taken so far, and {epoch: seconds} each took."""
+def _load(work_dir: Path) -> tuple[dict[int, torch.Tensor], dict[int, float], dict[int, dict]]:
+    """{epoch: (rows, cols, C, H, W)} of the looks taken so far, {epoch: seconds} each took, and
+    {epoch: measurement} of the measurements made so far."""
     path = work_dir / PREVIEWS
     if not path.exists():
-        return {}, {}
+        return {}, {}, {}
     with safe_open(str(path), "pt") as f:
-        seconds = {int(e): float(s) for e, s in json.loads((f.metadata() or {}).get("seconds", "{}")).items()}
-    return {int(k[5:]): v for k, v in load_file(str(path)).items()}, seconds
+        meta = f.metadata() or {}
+    seconds = {int(e): float(s) for e, s in json.loads(meta.get("seconds", "{}")).items()}
+    measured = {int(e): m for e, m in json.loads(meta.get("measurements", "{}")).items()}
+    return {int(k[5:]): v for k, v in load_file(str(path)).items()}, seconds, measured
 
 
-def _save(work_dir: Path, looks: dict[int, torch.Tensor], seconds: dict[int, float]) -> None:
+def _save(work_dir: Path, looks: dict[int, torch.Tensor], seconds: dict[int, float], measured: dict[int, dict]) -> None:
     tmp = work_dir / (PREVIEWS + ".tmp")
     save_file({f"epoch{e}": v.contiguous() for e, v in looks.items()}, str(tmp),
-              metadata={"seconds": json.dumps({str(e): s for e, s in seconds.items()})})
+              metadata={"seconds": json.dumps({str(e): s for e, s in seconds.items()}),
+                        "measurements": json.dumps({str(e): m for e, m in measured.items()})})
     tmp.replace(work_dir / PREVIEWS)   # atomic: a crash keeps the previous looks
 
 
@@ -64,21 +70,27 @@ class Watched:
     result: TrainResult
     looks: dict[str, torch.Tensor]
     look_seconds: dict[int, float]
+    measurements: dict[int, dict]   # {epoch: what ``measure`` returned after it}
 
 
 def train_watched(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig,
                   seed: int, device: torch.device, work_dir: Path, progress: Callable,
-                  look: Look, look_epochs: Sequence[int]) -> Watched:
-    """``train(...)`` as one call would, plus ``look(model)`` after each epoch of ``look_epochs``
-    (increasing, within ``cfg.epochs``): the training runs from look to look, and its last call
-    trains the last epochs, so no checkpoint is loaded twice."""
+                  look: Look, look_epochs: Sequence[int], measure: Optional[Measure] = None,
+                  measure_epochs: Sequence[int] = ()) -> Watched:
+    """``train(...)`` as one call would, plus ``look(model)`` after each epoch of ``look_epochs`` and
+    ``measure(model)`` (JSON-ready numbers, such as a test error) after each of ``measure_epochs``,
+    all within ``cfg.epochs``: the training runs from stop to stop, and its last call trains the last
+    epochs, so no checkpoint is loaded twice. Measuring during training spares keeping the weights of
+    an epoch only to measure them later."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    looks, seconds = _load(work_dir)
+    looks, seconds, measured = _load(work_dir)
     wanted = [e for e in look_epochs if e <= cfg.epochs]
+    to_measure = [e for e in measure_epochs if e <= cfg.epochs] if measure is not None else []
     resumed_from = None
     result = None
-    for target in sorted(set(wanted) | {cfg.epochs}):
-        if target in looks and target != cfg.epochs:
+    for target in sorted(set(wanted) | set(to_measure) | {cfg.epochs}):
+        done = (target not in wanted or target in looks) and (target not in to_measure or target in measured)
+        if done and target != cfg.epochs:
             continue
         # the bar names the real epoch count, not the target of this call
         bar = lambda it, **kw: progress(it, **{**kw, "desc": kw.get("desc", "epoch").split("/")[0] + f"/{cfg.epochs}"})
@@ -94,7 +106,12 @@ def train_watched(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.T
             t0 = time.perf_counter()
             looks[target] = _take(look, model)
             seconds[target] = round(time.perf_counter() - t0, 2)
-            _save(work_dir, looks, seconds)
+            _save(work_dir, looks, seconds, measured)
+        if measure is not None and target in to_measure and target not in measured:
+            with torch.random.fork_rng(devices=[]), torch.no_grad():
+                measured[target] = measure(model)
+            _save(work_dir, looks, seconds, measured)
     assert result is not None   # the loop always reaches cfg.epochs
     result.resumed_from = resumed_from or 0
-    return Watched(result, {f"epoch{e}": looks[e] for e in wanted}, {e: seconds[e] for e in wanted})
+    return Watched(result, {f"epoch{e}": looks[e] for e in wanted}, {e: seconds[e] for e in wanted},
+                   {e: measured[e] for e in to_measure})

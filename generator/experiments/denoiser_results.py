@@ -7,8 +7,8 @@ from typing import Annotated
 
 import torch
 
-from ..constraints import NOISE_LEVEL, NON_EMPTY, between, each
 from .. import media
+from ..constraints import NOISE_LEVEL, NON_EMPTY, between, each
 from ..diffusion.ddpm import noisy_pair
 from ..models.course_backend import course_model
 from . import train_denoiser
@@ -25,14 +25,9 @@ ARTIFACTS = {"noising": "image", "loss": "plot", "early": "image", "final": "ima
 
 @dataclass
 class Params:
-    sigmas: Annotated[list[float], NON_EMPTY, each(NOISE_LEVEL)] = field(
+    sigmas: Annotated[list[float], NON_EMPTY, each(NOISE_LEVEL)] = field(   # the noising and out-of-distribution figures
         default_factory=lambda: [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0])
-    n_show: Annotated[int, between(1, 100)] = 5
-
-
-@torch.no_grad()
-def mse_by_sigma(model, x: torch.Tensor, sigmas: list[float], g: torch.Generator) -> list[float]:
-    return [float(torch.mean((model(noisy_pair(x, s, g)) - x) ** 2)) for s in sigmas]
+    n_show: Annotated[int, between(1, 10)] = 5   # digits in the results figures (of the ten the training looks at)
 
 
 def run(p: Params, ctx) -> dict:
@@ -44,31 +39,31 @@ def run(p: Params, ctx) -> dict:
     g = ctx.generator()
     noising = [[noisy_pair(x[None], s, g)[0].clamp(0, 1) for s in p.sigmas] for x in shown]
     sig_cols = [f"σ = {s}" for s in p.sigmas]
-    z = noisy_pair(shown, sigma_train, ctx.generator())
+    looks = entry.tensors("looks")            # after every epoch: rows clean, noisy, denoised of ten digits
+    measured = entry.json("log")["measurements"]
     figs, mse_rows = {}, []
     fig, ax = media.figure(5.5, 3.0)
     for stage, epoch in zip(("early", "final"), tp.keep_epochs):
-        model = course_model(entry, epoch, ctx.device)
+        clean, noisy, out = (looks[f"epoch{epoch}"][r, : p.n_show].clamp(0, 1) for r in range(3))
+        figs[stage] = media.Grid([[x, z, o] for x, z, o in zip(clean, noisy, out)], [],
+                                 ["original", f"noisy (σ = {sigma_train})", f"denoised, epoch {epoch}"],
+                                 note=f"The first test digit of digits 0 to {p.n_show - 1}, noised once (seed {ctx.seed + 1}).")
+        m = measured[str(epoch)]
+        mse_rows.append([f"epoch {epoch}"] + m["test_mse"])
+        ax.plot(m["sigmas"], m["test_mse"], marker="o", ms=3, label=f"after epoch {epoch}")
+    model = course_model(entry, tp.keep_epochs[-1], ctx.device)   # the final model: the one whose weights are kept
+    ood_rows = []
+    for x in shown[:2]:
+        zs = torch.stack([noisy_pair(x[None], s, ctx.generator(2))[0] for s in p.sigmas])
         with torch.no_grad():
-            out = model(z).clamp(0, 1)
-        figs[stage] = media.Grid([[x, zz.clamp(0, 1), o] for x, zz, o in zip(shown, z, out)], [],
-                                 ["original", f"noisy (σ = {sigma_train})", f"denoised, epoch {epoch}"])
-        mse = mse_by_sigma(model, test.to(ctx.device), p.sigmas, ctx.generator(1))
-        mse_rows.append([f"epoch {epoch}"] + [round(m, 4) for m in mse])
-        ax.plot(p.sigmas, mse, marker="o", ms=3, label=f"after epoch {epoch}")
-        if stage == "final":
-            ood_rows = []
-            for x in shown[:2]:
-                zs = torch.stack([noisy_pair(x[None], s, ctx.generator(2))[0] for s in p.sigmas])
-                with torch.no_grad():
-                    ood_rows += [list(zs.clamp(0, 1)), list(model(zs).clamp(0, 1))]
-            ood = media.Grid(ood_rows, ["noisy", "denoised", "noisy", "denoised"], sig_cols)
-            compare = media.Comparison(list(z.clamp(0, 1)), list(out), f"noisy (σ = {sigma_train})",
-                                       f"denoised (epoch {epoch})")
+            ood_rows += [list(zs.clamp(0, 1)), list(model(zs).clamp(0, 1))]
+    ood = media.Grid(ood_rows, ["noisy", "denoised", "noisy", "denoised"], sig_cols)
+    compare = media.Comparison(list(noisy), list(out), f"noisy (σ = {sigma_train})",
+                               f"denoised (epoch {tp.keep_epochs[-1]})")
     ax.axvline(sigma_train, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(f"σ of the test noise (trained at {sigma_train}, dashed)")
     ax.set_ylabel("test MSE")
-    ax.set_title(f"Denoiser error on {len(test)} held-out digits")
+    ax.set_title(f"Denoiser error on {m['test_images']:,} held-out digits")
     ax.legend(frameon=False)
     log = entry.json("log")
     return {
@@ -79,5 +74,5 @@ def run(p: Params, ctx) -> dict:
         "epochs": epoch_frames(entry, ["clean", f"noisy (σ = {sigma_train})", "denoised"], [str(d) for d in range(10)],
                                f"After every epoch, the first test digit of each class, noised once "
                                f"(seed {ctx.seed + 1})."),
-        "mse": {"columns": ["model"] + [f"σ = {s}" for s in p.sigmas], "rows": mse_rows},
+        "mse": {"columns": ["model"] + [f"σ = {s}" for s in m["sigmas"]], "rows": mse_rows},
     }

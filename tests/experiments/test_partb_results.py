@@ -107,3 +107,22 @@ def test_a_results_experiment_refuses_trainings_that_keep_different_epochs(built
 
 def test_floors_and_models_are_measured_at_the_same_size(built):
     assert assert_floors_at_equal_sizes(built / "cache") >= 1
+
+
+def test_the_denoiser_keeps_the_final_weights_only_and_measures_the_early_epoch_while_training(built):
+    """The cache keeps what a later result needs: the denoiser's final weights (the out-of-distribution
+    figure needs the model); the early epoch's test error is measured while training and its figure
+    comes from the look at that epoch, so the early weights (half the denoiser's 31.6 MB) are not kept."""
+    from safetensors.torch import load_file
+
+    man = entry(built, "train_denoiser")
+    folder = built / "cache" / "train_denoiser" / man["key"][:16]
+    weights = load_file(folder / "weights.safetensors")
+    assert {k.split(".")[0] for k in weights} == {"epoch2"}
+    log = json.loads((folder / "log.json").read_text())
+    assert sorted(log["measurements"]) == ["1", "2"]
+    for m in log["measurements"].values():
+        assert len(m["test_mse"]) == len(m["sigmas"]) == 7 and all(v > 0 for v in m["test_mse"])
+    rows = json.loads((built / "cache" / "denoiser_results" / entry(built, "denoiser_results")["key"][:16]
+                       / "mse.json").read_text())["rows"]
+    assert rows[0][1:] == log["measurements"]["1"]["test_mse"]
