@@ -98,7 +98,7 @@ class Comparison:
 
 @dataclass
 class Frames:
-    """A sequence of equal-size labelled grids that one slider scrubs through (and an animation of it).
+    """A sequence of equal-size labelled grids that one slider scrubs through (and the page's animation).
 
     ``grids[f]`` is frame f as rows of (C, H, W) tiles in [0, 1]; ``labels[f]`` names it ("t = 250",
     "epoch 3"); ``axis`` names what the slider moves along, for the page ("denoising step", "epoch").
@@ -120,9 +120,10 @@ class Frames:
         w, h = images[0].size
         sprite, per_row = sprite_sheet(images)
         save_sprite(sprite, folder / f"{name}-frames.webp")
-        save_animation(images, folder / f"{name}.webp", self.fps)
         th, tw = self.grids[0][0][0].shape[-2:]
-        return {"main": f"{name}.webp", "sprite": f"{name}-frames.webp"}, {
+        # the sprite is all the cache keeps: the page's GIF and still frame are made from it when it
+        # renders (engine/animation.py), so no animation is stored twice
+        return {"sprite": f"{name}-frames.webp"}, {
             # the sprite holds frame i at ((i % sprite_cols) * frame_width, (i // sprite_cols) * frame_height)
             "frames": len(images), "sprite_cols": per_row, "frame_width": w, "frame_height": h,
             "labels": self.labels, "axis": self.axis, "gap": GAP,
@@ -202,17 +203,6 @@ def save_sprite(sheet: Image.Image, path: Path) -> None:
     it is 22 % smaller than optimised PNG (4.0 -> 3.1 MB); method 4 / quality 50 took 0.15 s for an
     11849 x 57 sheet, method 6 / quality 100 4.6 s for 0.5 % less."""
     sheet.convert("RGBA").save(path, format="WEBP", lossless=True, quality=50, method=4)
-
-
-def save_animation(frames: list[Image.Image], path: Path, fps: int) -> None:
-    """Lossless animated WebP, holding the last frame twice as long so the result can be seen.
-
-    Effort method 2 / quality 50 (in lossless mode "quality" is effort, not fidelity): on 36 noisy
-    194 x 129 RGB frames (a 64 px DeepFloyd trajectory) it took 0.4 s for 2.33 MB, against 251 s
-    for 2.28 MB at method 6 / quality 100 and 8.4 s at method 4 (bench/animation_formats.py)."""
-    durations = [int(1000 / fps)] * (len(frames) - 1) + [1500]
-    frames[0].save(path, format="WEBP", save_all=True, append_images=frames[1:], duration=durations,
-                   loop=0, lossless=True, quality=50, method=2)
 
 
 @dataclass
