@@ -7,23 +7,23 @@ import torch
 
 from .forward import forward
 from .sampling import EpsFn, Trajectory, denoise
+from .schedule import Schedule
 
 
 def sdedit(
     eps_fn: EpsFn,
     x_orig: torch.Tensor,
-    timesteps: list[int],
+    schedule: Schedule,
     i_start: int,
-    abar: torch.Tensor,
     generator: torch.Generator,
     **denoise_kwargs,
 ) -> tuple[torch.Tensor, Trajectory]:
-    """SDEdit (Meng et al. 2022): noise x_orig to timesteps[i_start], then denoise from there.
+    """SDEdit (Meng et al. 2022): noise x_orig to the schedule's timestep i_start, then denoise from there.
 
     Small i_start = much noise = a large edit; large i_start stays close to x_orig.
     """
-    x_t = forward(x_orig, timesteps[i_start], abar, generator)
-    return denoise(eps_fn, x_t, timesteps[i_start:], abar, generator, **denoise_kwargs)
+    x_t = forward(x_orig, schedule.timesteps[i_start], schedule.abar, generator)
+    return denoise(eps_fn, x_t, schedule.from_step(i_start), generator, **denoise_kwargs)
 
 
 def repaint_projection(
@@ -46,12 +46,11 @@ def inpaint(
     eps_fn: EpsFn,
     x_orig: torch.Tensor,
     mask: torch.Tensor,
-    timesteps: list[int],
-    abar: torch.Tensor,
+    schedule: Schedule,
     generator: torch.Generator,
     **denoise_kwargs,
 ) -> tuple[torch.Tensor, Trajectory]:
-    """Inpainting from pure noise at timesteps[0], keeping x_orig outside the mask."""
+    """Inpainting from pure noise at the schedule's first timestep, keeping x_orig outside the mask."""
     x = torch.randn(x_orig.shape, generator=generator, device=generator.device, dtype=x_orig.dtype).to(x_orig.device)
-    project = repaint_projection(x_orig, mask, abar, generator)
-    return denoise(eps_fn, project(x, timesteps[0]), timesteps, abar, generator, project=project, **denoise_kwargs)
+    project = repaint_projection(x_orig, mask, schedule.abar, generator)
+    return denoise(eps_fn, project(x, schedule.timesteps[0]), schedule, generator, project=project, **denoise_kwargs)

@@ -16,6 +16,7 @@ import torch
 from .ddim import ddim_sample, trailing_timesteps
 from .flow_sampling import evaluations, guided_velocity, sample_ode
 from .sampling import Trajectory, denoise, guided
+from .schedule import Schedule
 
 
 class Sampler(Protocol):
@@ -45,8 +46,7 @@ class DDPM:
 
     def sample(self, backend, x, cond, gamma, steps, g):
         null = torch.zeros(1, cond.shape[1], device=x.device)
-        return denoise(guided(backend, cond, null, gamma), x, trailing_timesteps(backend.T, steps), backend.abar, g,
-                       clamp_x0=backend.clamp_x0)
+        return denoise(guided(backend, cond, null, gamma), x, Schedule.of(backend, trailing_timesteps(backend.T, steps)), g)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Callable, Literal, Optional
 import torch
 
 from .forward import predict_start_from_noise
-from .schedule import abar_at
+from .schedule import Schedule, abar_at
 
 
 @dataclass
@@ -92,23 +92,22 @@ def strided_mean(x_t: torch.Tensor, x0_hat: torch.Tensor, abar_t: torch.Tensor, 
 def denoise(
     eps_fn: EpsFn,
     x: torch.Tensor,
-    timesteps: list[int],
-    abar: torch.Tensor,
+    schedule: Schedule,
     generator: torch.Generator,
     *,
-    clamp_x0: Callable[[torch.Tensor], torch.Tensor] = lambda x0: x0,
     project: Optional[Project] = None,
     progress: Callable = lambda it, **_: it,
 ) -> tuple[torch.Tensor, Trajectory]:
-    """Iterative denoising of x = x_{timesteps[0]} down to the clean image.
+    """Iterative denoising of x = x_{timesteps[0]} down to the clean image, along ``schedule``.
 
     Step i goes from t = timesteps[i] to t' = timesteps[i + 1], and the last
     step from t = timesteps[-1] to the clean image (abar = 1), exactly as
     diffusers' ``DDPMScheduler.step`` with custom timesteps. Noise v_sigma is
     drawn from ``generator`` whenever t > 0, in the same order as diffusers.
-    ``clamp_x0`` keeps x0_hat in range (``threshold_x0``, as the backend's scheduler
+    ``schedule.clamp_x0`` keeps x0_hat in range (``threshold_x0``, as the backend's scheduler
     does). Returns the final image and the trajectory.
     """
+    timesteps, abar, clamp_x0 = schedule.timesteps, schedule.abar, schedule.clamp_x0
     traj = Trajectory()
     for i in progress(range(len(timesteps)), desc="denoise", leave=False):
         t = timesteps[i]

@@ -8,6 +8,8 @@ step lands.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import torch
 
@@ -65,3 +67,24 @@ def strided_timesteps(T: int, start: int = 990, stride: int = 30, T_ref: int = 1
     if steps[-1] != 0:
         steps.append(0)
     return steps
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a sampler walks along: the model's cumulative alphas ``abar`` (T,), the 0-indexed timesteps it
+    visits from the noisiest down (the strided [990, 960, ..., 0], or all T), and how the clean-image
+    estimate is kept in range (``clamp_x0``: the model's clipping, the identity by default). One object
+    instead of the table, the steps and the clipping carried loose through every sampler and edit."""
+
+    abar: torch.Tensor
+    timesteps: list[int]
+    clamp_x0: Callable[[torch.Tensor], torch.Tensor] = field(default=lambda x0: x0)
+
+    @classmethod
+    def of(cls, backend, timesteps: list[int]) -> "Schedule":
+        """``timesteps`` on a Part A backend's schedule, with its clipping."""
+        return cls(backend.abar, list(timesteps), backend.clamp_x0)
+
+    def from_step(self, i: int) -> "Schedule":
+        """The same schedule entered at its i-th timestep (SDEdit, iterative denoising)."""
+        return replace(self, timesteps=self.timesteps[i:])

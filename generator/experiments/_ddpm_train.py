@@ -11,7 +11,7 @@ from ..artifacts import Checkpoint
 from ..constraints import (BATCH, BETA, EPOCHS, LEARNING_RATE, NON_EMPTY, STEPS_T, TWO_EPOCHS, WIDTH, each, increasing,
                            kept_within)
 from ..diffusion.sampling import EpsFn, denoise
-from ..diffusion.schedule import alphas_cumprod, linear_betas
+from ..diffusion.schedule import Schedule, alphas_cumprod, linear_betas
 from ..models.unet import CourseConfig, parameter_count
 from ..train import TrainConfig, seeded_init, snapshot_tensors, training_log
 from ._training_run import device_words, run_table
@@ -29,7 +29,7 @@ def look_samples(eps_fn: EpsFn, abar: torch.Tensor, g: torch.Generator, device) 
     """LOOK_SAMPLES samples by the course's DDPM sampler (x_T ~ N(0, I), then every timestep down to 0,
     as ``_partb.ddpm_sample``), as one row of (1, 28, 28) tiles in [0, 1]."""
     x = torch.randn((LOOK_SAMPLES, 1, 28, 28), generator=g).to(device)
-    x, _ = denoise(eps_fn, x, list(range(abar.shape[0] - 1, -1, -1)), abar, g)
+    x, _ = denoise(eps_fn, x, Schedule(abar, list(range(abar.shape[0] - 1, -1, -1))), g)
     return [list(x.clamp(0, 1))]
 
 

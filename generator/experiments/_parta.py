@@ -16,7 +16,7 @@ from ..data import images
 from ..diffusion.editing import sdedit
 from ..diffusion.readings import share_read_as, two_way
 from ..diffusion.sampling import conditional, denoise, guided
-from ..diffusion.schedule import strided_timesteps
+from ..diffusion.schedule import Schedule, strided_timesteps
 
 
 # An input image, checked when the build plans, before anything runs (images.spec_problem)
@@ -69,7 +69,7 @@ def sample(backend, eps_fn, n: int, ts: list[int], g: torch.Generator):
     """n images from pure noise x ~ N(0, I) (drawn from ``g``), denoised over ``ts`` on the backend.
     Returns (final (n, C, H, W) in model space, Trajectory)."""
     x = torch.randn((n, *backend.image_shape), generator=g, device=g.device).to(backend.device)
-    return denoise(eps_fn, x, ts, backend.abar, g, clamp_x0=backend.clamp_x0)
+    return denoise(eps_fn, x, Schedule.of(backend, ts), g)
 
 
 def eps_for(backend, prompt: str, gamma: float):
@@ -174,7 +174,7 @@ def sdedit_figures(p: SDEditParams, ctx) -> dict:
         shares: dict[str, list[float]] = {"original": [], "prompt": []}
         own = int(b.reader(x).argmax()) if b.reader is not None else None   # the input's digit
         for i_start in p.i_starts:
-            y, tr = sdedit(eps_fn, x.expand(k, *x.shape[1:]), ts, i_start, b.abar, g, clamp_x0=b.clamp_x0)
+            y, tr = sdedit(eps_fn, x.expand(k, *x.shape[1:]), Schedule.of(b, ts), i_start, g)
             outs.append(y[:1])
             if b.reader is not None and own is not None:
                 shares["original"].append(share_read_as(b.reader, y, own))

@@ -10,7 +10,7 @@ import torch
 from .. import media
 from ..diffusion.ddpm import time_input
 from ..diffusion.sampling import Prediction, denoise
-from ..diffusion.schedule import alphas_cumprod, linear_betas
+from ..diffusion.schedule import Schedule, alphas_cumprod, linear_betas
 from ..metrics import (frechet_distance, frechet_distance_leave_one_out, jackknife_half_width, kernel_distance,
                        kernel_distance_leave_one_out, recognition)
 from ..models.classifier import DigitClassifier
@@ -37,7 +37,7 @@ def ddpm_sample(eps_fn, n: int, abar: torch.Tensor, g: torch.Generator, device, 
     noise sqrt(beta_t) z (z = 0 at the last step): ``denoise`` over every timestep."""
     T = abar.shape[0]
     x = torch.randn((n, 1, 28, 28), generator=g).to(device)
-    return denoise(eps_fn, x, list(range(T - 1, -1, -1)), abar, g, progress=progress)
+    return denoise(eps_fn, x, Schedule(abar, list(range(T - 1, -1, -1))), g, progress=progress)
 
 
 def classifier(entry, device) -> DigitClassifier:

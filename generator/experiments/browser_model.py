@@ -31,7 +31,7 @@ from ..diffusion.editing import inpaint, sdedit
 from ..diffusion.flow_sampling import guided_velocity, sample_ode
 from ..diffusion.sampling import guided
 from ..errors import BuildError
-from ..diffusion.schedule import strided_timesteps
+from ..diffusion.schedule import Schedule, strided_timesteps
 from ..models.improved_backend import FlowBackend, load_improved
 from ..models.onnx_export import OPSET, BrowserModel, max_difference, to_onnx
 from ..models.unet import parameter_count
@@ -112,12 +112,10 @@ def export(p: Params, ctx) -> dict:
     null = torch.zeros(1, 10)
     e = EDITS["sdedit"]
     eps = guided(backend, F.one_hot(torch.tensor([e["digit"]]), 10).float(), null, e["gamma"])
-    ref["sdedit.out"], _ = sdedit(eps, ref["ring"], ts, e["i_start"], backend.abar, ctx.generator(3),
-                                  clamp_x0=backend.clamp_x0)
+    ref["sdedit.out"], _ = sdedit(eps, ref["ring"], Schedule.of(backend, ts), e["i_start"], ctx.generator(3))
     e = EDITS["inpaint"]
     eps = guided(backend, F.one_hot(torch.tensor([e["digit"]]), 10).float(), null, e["gamma"])
-    ref["inpaint.out"], _ = inpaint(eps, ref["ring"], ref["mask"], ts, backend.abar, ctx.generator(3),
-                                    clamp_x0=backend.clamp_x0)
+    ref["inpaint.out"], _ = inpaint(eps, ref["ring"], ref["mask"], Schedule.of(backend, ts), ctx.generator(3))
 
     config = {
         "inputs": list(check), "output": "v", "image": [1, 28, 28], "classes": 10,

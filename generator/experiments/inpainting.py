@@ -8,6 +8,7 @@ from .. import media
 from ..constraints import GUIDANCE, NON_EMPTY, TEXT, Check, each
 from ..data.images import rect_mask
 from ..diffusion.editing import inpaint
+from ..diffusion.schedule import Schedule
 from ._parta import IMAGE, backend_note, caption, eps_for, image_label, load_image, panel, show, timesteps
 
 SECTION = 9
@@ -46,7 +47,7 @@ def run(p: Params, ctx) -> dict:
     for role, (r0, r1, c0, c1) in zip(p.images, p.masks):
         x = load_image(ctx, role)
         m = rect_mask(b.image_shape[-1], (r0, r1), (c0, c1)).to(x.device)
-        y, tr = inpaint(eps_for(b, p.prompt, p.gamma), x, m, ts, b.abar, ctx.generator(), clamp_x0=b.clamp_x0)
+        y, tr = inpaint(eps_for(b, p.prompt, p.gamma), x, m, Schedule.of(b, ts), ctx.generator())
         shown_x = show(b, x)[0]                  # display tensors live on the CPU, whatever the device
         mask_img = m.cpu().expand_as(shown_x)
         rows.append([shown_x, mask_img, shown_x * mask_img, show(b, y)[0]])

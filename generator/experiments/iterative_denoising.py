@@ -9,6 +9,7 @@ from ..constraints import I_START, TEXT, at_least, between
 from ..diffusion.forward import predict_start_from_noise, q_sample
 from ..diffusion.hybrid import kernel_size, lowpass
 from ..diffusion.sampling import conditional, denoise
+from ..diffusion.schedule import Schedule
 from ._parta import IMAGE, backend_note, caption, load_image, noise_like, panel, show, timesteps
 
 SECTION = 4
@@ -37,7 +38,7 @@ def run(p: Params, ctx) -> dict:
     t0 = ts[p.i_start]
     x_t = q_sample(x, t0, b.abar, noise_like(x, g))
     cond = b.embed(p.prompt)
-    y, tr = denoise(conditional(b, cond), x_t, ts[p.i_start:], b.abar, g, clamp_x0=b.clamp_x0)
+    y, tr = denoise(conditional(b, cond), x_t, Schedule.of(b, ts).from_step(p.i_start), g)
     one_step = b.clamp_x0(predict_start_from_noise(x_t, t0, b.abar, b.predict(x_t, t0, cond).eps))
     sigma = p.blur_sigma * b.image_shape[-1] / 64
     blurred = lowpass(x_t, kernel_size(sigma), sigma)

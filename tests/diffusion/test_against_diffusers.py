@@ -6,6 +6,7 @@ from diffusers import DDPMScheduler
 from generator.diffusion.forward import predict_start_from_noise, q_sample
 from generator.diffusion.sampling import Prediction, denoise, step_std, strided_mean, threshold_x0
 from generator.diffusion.schedule import (
+    Schedule,
     abar_at,
     alphas_cumprod,
     cosine_betas,
@@ -83,7 +84,7 @@ def test_ddpm_step_equals_scheduler_fixed_large():
         ref = sched.step(eps, t, x, generator=torch.Generator().manual_seed(5)).prev_sample
         # the loop's first step: t -> t - 1, or at t = 0 to the clean image; `project` sees its output
         after_step = []
-        denoise(eps_fn, x, [t, t - 1] if t > 0 else [0], abar, torch.Generator().manual_seed(5),
+        denoise(eps_fn, x, Schedule(abar, [t, t - 1] if t > 0 else [0]), torch.Generator().manual_seed(5),
                 project=lambda x_, t_prev: after_step.append(x_) or x_)
         ours = after_step[0]
         assert torch.allclose(ours, ref, atol=1e-10), t
@@ -104,7 +105,6 @@ def test_cfg_loop_equals_ifpipeline():
     backend = DeepFloydBackend(pipe, {"p": cond, "": uncond})
     gen = torch.Generator().manual_seed(0)
     x = torch.randn((1, *backend.image_shape), generator=gen)
-    ours, traj = denoise(guided(backend, backend.embed("p"), backend.embed(""), 7.0), x, ts, backend.abar, gen,
-                         clamp_x0=backend.clamp_x0)
+    ours, traj = denoise(guided(backend, backend.embed("p"), backend.embed(""), 7.0), x, Schedule.of(backend, ts), gen)
     assert (ours - ref).abs().max().item() <= 1e-5
     assert traj.t == ts and len(traj.x_t) == len(ts) == len(traj.x0_hat)

@@ -6,7 +6,7 @@ from generator.diffusion.editing import inpaint, sdedit
 from generator.diffusion.forward import forward
 from generator.diffusion.hybrid import blur_params, highpass, hybrid, lowpass
 from generator.diffusion.sampling import Prediction
-from generator.diffusion.schedule import alphas_cumprod, linear_betas, strided_timesteps
+from generator.diffusion.schedule import Schedule, alphas_cumprod, linear_betas, strided_timesteps
 from generator.diffusion.views import VIEW_MAP, anagram
 
 ABAR = alphas_cumprod(linear_betas(300, 1e-4, 0.02))
@@ -30,7 +30,7 @@ def test_inpainting_keeps_known_pixels_at_every_step():
     seen = []
     # Replay the projection's noise: the projection draws forward() noise after every step's own noise.
     g = torch.Generator().manual_seed(2)
-    out, traj = inpaint(random_eps_fn(), x_orig, mask, ts, ABAR, g)
+    out, traj = inpaint(random_eps_fn(), x_orig, mask, Schedule(ABAR, ts), g)
     # (1) outside the mask, every x_t that entered a step is forward(x_orig, t): check its statistics
     for t, x_t in zip(traj.t, traj.x_t):
         seen.append(t)
@@ -62,7 +62,7 @@ def test_inpainting_projection_is_exact_forward():
 def test_sdedit_starts_at_i_start():
     x = torch.rand(2, 1, 28, 28)
     ts = strided_timesteps(300)
-    _, traj = sdedit(random_eps_fn(), x, ts, 10, ABAR, torch.Generator().manual_seed(0))
+    _, traj = sdedit(random_eps_fn(), x, Schedule(ABAR, ts), 10, torch.Generator().manual_seed(0))
     assert traj.t == ts[10:]
 
 
