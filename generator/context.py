@@ -29,6 +29,7 @@ class Context:
         self.env = env
         self.seed: int = env.opts.seed
         self.device = torch.device(env.opts.device)
+        self.content: Path = env.opts.content_dir   # the report's folder: a file: input is a path inside it
         # "fp32", or "bf16": every operation that autocast lowers (convolutions, matrix products) runs
         # in bfloat16 on this device, in training and sampling alike; part of every key
         self.precision: str = env.opts.precision

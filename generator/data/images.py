@@ -6,13 +6,16 @@
 * ``scribble:N``: the digit N drawn roughly: wobbly, uneven strokes (a "hand-drawn" input);
 * ``font:N``: the digit N set in a typeface, a "web image" of a digit;
 * ``mnist:N`` or ``mnist:N:K``: the first (or K-th, from 0) digit N of the held-out MNIST test split;
-* ``file:PATH``: the user's own image, e.g. ``file:content/images/me.png``.
+* ``file:PATH``: the user's own image, a path inside the report's content folder, e.g.
+  ``file:images/me.png`` for ``content/images/me.png`` (the key holds the path and the file's bytes, so
+  the same report keys the same wherever it lies).
 
 ``load(spec, size, channels)`` returns a (C, size, size) float tensor in [0, 1].
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
@@ -139,7 +142,10 @@ def spec_problem(spec: str) -> str | None:
     if kind == "mnist" and not (arg.partition(":")[2] or "0").isdigit():
         return "is malformed. Fix: write mnist:N or mnist:N:K (K counts from 0)"
     if kind == "file" and not arg:
-        return "needs a path. Fix: write file:content/images/NAME.png"
+        return "needs a path. Fix: write file:images/NAME.png for content/images/NAME.png"
+    if kind == "file" and (arg.startswith(("/", "\\")) or ".." in arg.replace("\\", "/").split("/") or ":" in arg):
+        return ("is not a path inside the content folder. Fix: put the image in the content folder and write "
+                "file:images/NAME.png (a path relative to it, without '..')")
     if kind not in ("photo", "sketch", "digit", "scribble", "font", "mnist", "file"):
         return (f"unknown image spec. Fix: use a role ({', '.join(ROLES)}) or photo:, sketch:, digit:, scribble:, "
                 "font:, mnist: or file:")
@@ -153,9 +159,10 @@ def photo(name: str) -> Image.Image:
 
 
 def load(spec: str, size: int, channels: int,
-         mnist_test: Optional[Callable[[int, int], torch.Tensor]] = None) -> torch.Tensor:
+         mnist_test: Optional[Callable[[int, int], torch.Tensor]] = None,
+         content: Optional[Path] = None) -> torch.Tensor:
     """(channels, size, size) in [0, 1] for an image spec (see the module doc); a role is mapped to its
-    spec by the Part A model before it gets here."""
+    spec by the Part A model before it gets here. ``content``: the folder a ``file:`` path is inside."""
     problem = spec_problem(spec) if spec not in ROLES else "unknown image spec (a role, not a spec)"
     if problem:
         raise BuildError(f"image '{spec}': {problem}")
@@ -179,7 +186,7 @@ def load(spec: str, size: int, channels: int,
     elif kind == "font":
         img = typeset_digit(int(arg))
     else:   # file
-        img = _square(Image.open(ROOT / arg).convert("RGB"))
+        img = _square(Image.open((content or ROOT / "content") / arg).convert("RGB"))
     img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.Resampling.LANCZOS)
     a = np.asarray(img, dtype=np.float32) / 255.0
     t = torch.from_numpy(a.copy())

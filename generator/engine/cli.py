@@ -227,7 +227,8 @@ def gather(args: argparse.Namespace) -> Gathered:
                    numerics_given=args.device is not None or args.precision is not None,
                    backend=args.backend, frozen=args.frozen,
                    force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
-                   cache_dir=Path(args.cache), weights=args.weights, offload=args.offload,
+                   cache_dir=Path(args.cache), content_dir=Path(args.content), weights=args.weights,
+                   offload=args.offload,
                    declared_backend=content.declared_backend(pages), cached_mnist=cached_mnist,
                    cached_backends=cached_backends)
     env = Environment(opts)

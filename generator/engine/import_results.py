@@ -118,7 +118,7 @@ def _local_keys(mans: list[dict], args) -> dict[str, Node]:
         backend = select.name_of(ident)
         cached_backends = {**cached_backends, backend: ident}
     opts = Options(seed=next(iter(seeds)), device="cpu", backend="auto", frozen=True, mnist=args.mnist,
-                   mnist_dir=args.mnist_dir, cache_dir=Path(args.cache), weights=args.weights,
+                   mnist_dir=args.mnist_dir, cache_dir=Path(args.cache), content_dir=Path(args.content), weights=args.weights,
                    declared_backend=backend or content.declared_backend(pages), cached_mnist=cached_mnist,
                    cached_backends=cached_backends)
     env = Environment(opts)

@@ -35,6 +35,7 @@ class Options:
     mnist: str = "auto"
     mnist_dir: Optional[Path] = None
     cache_dir: Path = ROOT / "cache"
+    content_dir: Path = ROOT / "content"   # a file: input is a path inside it
     weights: Optional[Path] = None   # --weights: a local copy of the DeepFloyd IF weights
     offload: Optional[bool] = None   # --offload: model CPU offload (None: on for cards under 24 GB)
     declared_backend: Optional[str] = None   # the page's front matter 'backend'
@@ -215,12 +216,6 @@ def check_image(path: Path, rel: str, where: Optional[str]) -> None:
                          "JPEG file", where) from None
 
 
-def input_files(params: Any) -> list[str]:
-    """Files a result depends on: every parameter value (or list item) written ``file:PATH``, plus
-    what ``params.input_files()`` names for files given otherwise (a user's embeddings file)."""
-    return _file_values(params) + list(getattr(params, "input_files", lambda: [])())
-
-
 def _file_values(params: Any) -> list[str]:
     """Every parameter value (or list item) written ``file:PATH``: an input image."""
     found = []
@@ -269,15 +264,20 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
     nodes: dict[str, Node] = {}
     for name in names:
         exp, p = experiments[name], resolved[name]
-        inputs, images = {}, set(_file_values(p))  # file: parameters are images; input_files() may name others
-        for f in input_files(p):
-            path = ROOT / f
-            if not path.exists():
-                raise BuildError(f"input file '{f}' of experiment '{name}' does not exist. Fix: add it "
-                                 "or change the parameter that names it", override_lines.get((name, None)))
-            if f in images:
-                check_image(path, f, override_lines.get((name, None)))
-            inputs[f] = keys.sha256_file(path)
+        inputs = {}
+        # file: parameters are images in the content folder; input_files() names other files, in the repository
+        for label, path in [(f"file:{f}", opts.content_dir / f) for f in _file_values(p)] + \
+                [(f, ROOT / f) for f in getattr(p, "input_files", list)()]:
+            inside = opts.content_dir if label.startswith("file:") else ROOT
+            if not path.resolve().is_relative_to(inside.resolve()):
+                raise BuildError(f"input '{label}' of experiment '{name}' lies outside {inside}. Fix: move the file "
+                                 "into that folder and name it by its path there", override_lines.get((name, None)))
+            if not path.is_file():
+                raise BuildError(f"input file '{label}' of experiment '{name}' does not exist in {inside}. Fix: add "
+                                 "it or change the parameter that names it", override_lines.get((name, None)))
+            if label.startswith("file:"):
+                check_image(path, label, override_lines.get((name, None)))
+            inputs[label] = keys.sha256_file(path)   # the path relative to its folder, and the bytes
         if exp.uses_mnist:
             inputs["mnist"] = f"{env.mnist_source}:{env.mnist.fingerprint()}"
         ups = upstream_of(name)

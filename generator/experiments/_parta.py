@@ -52,7 +52,8 @@ def load_image(ctx, role_or_spec: str) -> torch.Tensor:
     spec = b.images.get(role_or_spec, role_or_spec)
     c, h, _ = b.image_shape
     # MNIST is loaded only for an mnist: image (the DeepFloyd page never needs it)
-    img = images.load(spec, h, c, lambda n, k: ctx.mnist.test_x[(ctx.mnist.test_y == n).nonzero()[k, 0]])
+    img = images.load(spec, h, c, lambda n, k: ctx.mnist.test_x[(ctx.mnist.test_y == n).nonzero()[k, 0]],
+                      ctx.content)
     return b.from_image(img)[None]
 
 

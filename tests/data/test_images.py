@@ -18,14 +18,13 @@ def test_every_kind_loads_at_any_size_in_unit_range(spec, size, channels):
     assert 0 <= float(x.min()) and float(x.max()) <= 1
 
 
-def test_a_file_spec_reads_the_users_image_centre_square(tmp_path, monkeypatch):
+def test_a_file_spec_reads_the_users_image_centre_square(tmp_path):
     from PIL import Image
 
     a = np.zeros((40, 80, 3), np.uint8)
     a[:, 20:60] = 255                       # a white square in the middle of a wide picture
     Image.fromarray(a).save(tmp_path / "me.png")
-    monkeypatch.setattr(images, "ROOT", tmp_path)
-    x = images.load("file:me.png", 40, 1)
+    x = images.load("file:me.png", 40, 1, content=tmp_path)
     assert x.shape == (1, 40, 40) and float(x.min()) > 0.95   # the centre square is all white
 
 
@@ -81,5 +80,5 @@ def test_the_plan_time_check_accepts_every_role_and_bundled_photo():
     for name in images.PHOTOS:   # each loads offline and is a picture
         assert images.spec_problem(f"photo:{name}") is None
         assert images.load(f"photo:{name}", 16, 3).shape == (3, 16, 16)
-    for spec in ("digit:0", "scribble:9", "font:4", "mnist:7", "mnist:7:2", "sketch:house", "file:content/x.png"):
+    for spec in ("digit:0", "scribble:9", "font:4", "mnist:7", "mnist:7:2", "sketch:house", "file:images/x.png"):
         assert images.spec_problem(spec) is None

@@ -166,7 +166,7 @@ BAD_PAGES = {
                          "index.md:18"),
     "unknown parameter": (override("forward_process: {tt: [250]}"), "index.md:7"),
     "mistyped parameter": (PAGE.format(t="'late'"), "index.md:7"),
-    "missing input file": (override("forward_process: {image: 'file:content/images/nope.png'}"),
+    "missing input file": (override("forward_process: {image: 'file:images/nope.png'}"),
                            "index.md:7"),
     "unknown image": (override("forward_process: {image: 'digit:12'}"),
                       "index.md:7: parameter forward_process.image: 'digit:12' is not an image"),
@@ -226,7 +226,11 @@ BAD_PAGES = {
                            "index.md:7: experiment 'train_time_ddpm': (beta_start, beta_end) (0.5, 0.1) is not increasing"),
     "more shown than judged": (override("ddpm_results: {show_per_digit: 20}"),
                                "index.md:7: experiment 'ddpm_results': show_per_digit 20 is more than eval_per_digit 10"),
-    "input that is not an image": (override("forward_process: {image: 'file:README.md'}"), "is not a readable image"),
+    "input that is not an image": (override("forward_process: {image: 'file:index.md'}"), "is not a readable image"),
+    "input at an absolute path": (override("forward_process: {image: 'file:/etc/hostname'}"),
+                                  "index.md:7: parameter forward_process.image: 'file:/etc/hostname' is not an image"),
+    "input above the content folder": (override("forward_process: {image: 'file:../README.md'}"),
+                                       "index.md:7: parameter forward_process.image"),
     "override outside experiments": (PAGE.format(t="[250]").replace("permalink: /tiny/", "permalink: /tiny/\n"
                                      "forward_process: {t: [250]}"), "index.md:5: 'forward_process' is an experiment"),
     "override that is not a mapping": (override("forward_process: 5"), "index.md:7: experiment 'forward_process' must map"),
@@ -422,12 +426,12 @@ def test_extra_prompts_for_deepfloyd_are_ignored_on_the_scratch_backend(proj, ca
 def test_a_decompression_bomb_is_refused_before_any_work(proj, capsys, tmp_path):
     from PIL import Image
 
-    bomb = tmp_path / "bomb.png"
+    bomb = proj / "content" / "bomb.png"
     Image.new("1", (10_000, 5_000)).save(bomb)  # 50 megapixels in a few kilobytes
     assert bomb.stat().st_size < 100_000
     before = tree_digest(proj / "site"), tree_digest(proj / "cache")
     write_page(proj / "content", text=PAGE.format(t="[250]").replace(
-        "forward_process: {t: [250]}", f"forward_process: {{image: 'file:{bomb}'}}"))
+        "forward_process: {t: [250]}", "forward_process: {image: 'file:bomb.png'}"))
     code, _, err = build(proj, capsys=capsys)
     lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
     assert code == 2 and len(lines) == 1 and "10000 x 5000" in lines[0] and "index.md:7" in lines[0], err
@@ -575,3 +579,23 @@ def test_every_parameter_of_every_experiment_declares_its_constraint():
                 assert all(c.test(getattr(exp.params_cls(), f.name)) for c in extras if isinstance(c, Check)), (name, f.name)
     assert not unchecked, f"parameters without a declared constraint: {unchecked}"
     assert len(BAD_PAGES) + len(BAD_OPTIONS) >= 60
+
+
+def test_a_file_input_is_keyed_by_its_path_in_the_content_folder_and_its_bytes(proj, capsys, tmp_path):
+    """The same report with its own image keys the same in another folder (the key held the absolute
+    path before); the image is named by its path inside the content folder."""
+    from PIL import Image
+
+    keys_of = {}
+    for where in (proj, tmp_path / "elsewhere" / "copy"):
+        if where != proj:
+            shutil.copytree(proj, where)
+        (where / "content" / "images").mkdir(exist_ok=True)
+        Image.new("RGB", (32, 32), (200, 30, 30)).save(where / "content" / "images" / "me.png")
+        write_page(where / "content", text=PAGE.format(t="[250]").replace(
+            "forward_process: {t: [250]}", "forward_process: {image: 'file:images/me.png'}"))
+        assert build(where, "--only", "forward_process", capsys=capsys)[0] == 0
+        (man,) = [json.loads(m.read_text()) for m in (where / "cache" / "forward_process").glob("*/manifest.json")
+                  if "file:images/me.png" in json.loads(m.read_text())["ingredients"]["inputs"]]
+        keys_of[where] = man["key"]
+    assert len(set(keys_of.values())) == 1
