@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from .diffusion.schedule import strided_timesteps
 
@@ -22,6 +22,8 @@ class Check:
 
     test: Callable[[Any], bool]
     text: str  # what a valid value is: "between 0 and 999"
+    # what is wrong with a value that fails, where a rule can say more than ``text`` (an image spec)
+    reason: Optional[Callable[[Any], Optional[str]]] = None
 
 
 def between(lo: float, hi: float) -> Check:

@@ -38,7 +38,8 @@ def coerce(value: Any, tp: Any, where: str) -> Any:
         value = coerce(value, args[0], where)
         for check in args[1:]:
             if isinstance(check, Check) and not check.test(value):
-                raise BuildError(f"{value!r} is not {check.text}", where)
+                why = check.reason(value) if check.reason else None
+                raise BuildError(f"{value!r} is not {check.text}" + (f": it {why}" if why else ""), where)
         return value
     if origin is Literal:
         if value in args:

@@ -65,15 +65,21 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
         assert torch.equal(resumed.state_dict()[k], v), k
 
 
-def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_path):
-    from generator.experiments import _watched
-
+def unwatched(tmp_path, epochs: int, keep_epochs: tuple[int, ...]):
+    """The reference of the watched-training tests: a plain training of a tiny time-conditioned UNet on
+    32 digits, and what it was given: (x, y, cfg, loss, device, model, result)."""
     x, y = digits(32)
-    cfg = TrainConfig(epochs=3, batch_size=8, lr=1e-3, lr_gamma=0.5, keep_epochs=(1, 3))
+    cfg = TrainConfig(epochs=epochs, batch_size=8, lr=1e-3, lr_gamma=0.5, keep_epochs=keep_epochs)
     loss = lambda m, xb, yb, g: eps_loss(m, xb, ABAR, g)  # noqa: E731
     cpu = torch.device("cpu")
     whole = seeded_init(lambda: TimeConditionalUNet(4), 0)
-    r_whole = train(whole, loss, x, y, cfg, 0, cpu, tmp_path / "a")
+    return x, y, cfg, loss, cpu, whole, train(whole, loss, x, y, cfg, 0, cpu, tmp_path / "a")
+
+
+def test_a_watched_training_ends_as_an_unwatched_one_and_survives_a_crash(tmp_path):
+    from generator.experiments import _watched
+
+    x, y, cfg, loss, cpu, whole, r_whole = unwatched(tmp_path, 3, (1, 3))
 
     probe = x[:2] + 0.1   # a look: the model's output on two fixed inputs at t = 0.5, and a global draw
     looked_at = []
@@ -126,12 +132,7 @@ def test_looks_at_chosen_epochs_leave_the_weights_alone_and_load_no_checkpoint_t
     from generator import train as train_module
     from generator.experiments import _watched
 
-    x, y = digits(32)
-    cfg = TrainConfig(epochs=4, batch_size=8, lr=1e-3, lr_gamma=0.5, keep_epochs=(2, 4))
-    loss = lambda m, xb, yb, g: eps_loss(m, xb, ABAR, g)  # noqa: E731
-    cpu = torch.device("cpu")
-    whole = seeded_init(lambda: TimeConditionalUNet(4), 0)
-    r_whole = train(whole, loss, x, y, cfg, 0, cpu, tmp_path / "a")
+    x, y, cfg, loss, cpu, whole, r_whole = unwatched(tmp_path, 4, (2, 4))
     calls = []
     real_train = _watched.train
     monkeypatch.setattr(_watched, "train", lambda *a, **k: calls.append(a[4].epochs) or real_train(*a, **k))

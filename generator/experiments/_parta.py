@@ -22,7 +22,8 @@ from ..diffusion.schedule import Schedule, strided_timesteps
 # An input image, checked when the build plans, before anything runs (images.spec_problem)
 IMAGE = Check(lambda v: images.spec_problem(v) is None,
               f"an image: a role ({', '.join(images.ROLES)}) or photo:NAME (NAME one of {', '.join(images.PHOTOS)}), "
-              "sketch:NAME, digit:N, scribble:N, font:N, mnist:N[:K] or file:PATH")
+              "sketch:NAME, digit:N, scribble:N, font:N, mnist:N[:K] or file:PATH",
+              reason=images.spec_problem)
 
 
 def backend_note(backend) -> str:

@@ -171,7 +171,7 @@ BAD_PAGES = {
     "unknown image": (override("forward_process: {image: 'digit:12'}"),
                       "index.md:7: parameter forward_process.image: 'digit:12' is not an image"),
     "photo that is not a picture": (override("forward_process: {image: 'photo:lbp_frontal_face_cascade_filename'}"),
-                                    "index.md:7: parameter forward_process.image"),
+                                    "file:PATH: it scikit-image bundles no such photo"),   # the specific reason
     "unknown image role": (override("forward_process: {image: selfie}"),
                            "index.md:7: parameter forward_process.image: 'selfie' is not an image"),
     "malformed MNIST image": (override("inpainting: {images: ['mnist:x', test, own1]}"), "index.md:7: parameter inpainting.images"),
@@ -228,7 +228,7 @@ BAD_PAGES = {
                                "index.md:7: experiment 'ddpm_results': show_per_digit 20 is more than eval_per_digit 10"),
     "input that is not an image": (override("forward_process: {image: 'file:index.md'}"), "is not a readable image"),
     "input at an absolute path": (override("forward_process: {image: 'file:/etc/hostname'}"),
-                                  "index.md:7: parameter forward_process.image: 'file:/etc/hostname' is not an image"),
+                                  "is not a path inside the content folder"),
     "input above the content folder": (override("forward_process: {image: 'file:../README.md'}"),
                                        "index.md:7: parameter forward_process.image"),
     "override outside experiments": (PAGE.format(t="[250]").replace("permalink: /tiny/", "permalink: /tiny/\n"
