@@ -47,7 +47,7 @@ def test_a_kill_while_swapping_keeps_the_old_entry(tmp_path):
     # the old entry is put back; the unfinished new one is removed
     assert sorted(p.name.split("-")[0] for p in store.recover()) == [".old", ".tmp"]
     entry = store.load("exp", "k" * 64)
-    assert entry is not None and entry.json("a") == "old"
+    assert entry is not None and entry.result().json("a") == "old"
     assert not list(tmp_path.glob("exp/.*"))
 
 
@@ -56,7 +56,7 @@ def test_a_kill_while_encoding_leaves_the_entry_and_a_leftover_that_is_removed(t
     assert _write(tmp_path, "encode", '"new"') == 9
     assert list(tmp_path.glob("exp/.tmp-*"))
     store = Store(tmp_path)
-    assert store.load("exp", "k" * 64).json("a") == "old"
+    assert store.load("exp", "k" * 64).result().json("a") == "old"
     store.recover()
     assert not list(tmp_path.glob("exp/.*"))
 
@@ -115,10 +115,10 @@ def test_an_entry_computed_meanwhile_by_another_build_is_kept(tmp_path):
 
     store.write("exp", "k" * 64, {"x": 1}, {"date": "1"}, save('"first"'))
     entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "2"}, save('"second"'))
-    assert entry.json("a") == "first" and store.load("exp", "k" * 64).json("a") == "first"
+    assert entry.result().json("a") == "first" and store.load("exp", "k" * 64).result().json("a") == "first"
     assert not list(tmp_path.glob("exp/.*"))
     entry = store.write("exp", "k" * 64, {"x": 1}, {"date": "3"}, save('"forced"'), replace=True)
-    assert store.load("exp", "k" * 64).json("a") == "forced"
+    assert store.load("exp", "k" * 64).result().json("a") == "forced"
 
 
 def test_an_entry_set_aside_comes_back_even_when_its_pid_was_reused(tmp_path):
@@ -131,7 +131,7 @@ def test_an_entry_set_aside_comes_back_even_when_its_pid_was_reused(tmp_path):
     assert store.recover() == []                  # by PID alone: process 1 is alive, so it waits
     alone = store.hold_lock()
     assert alone and [p.name for p in store.recover(alone)] == [f".old-{'k' * 16}-1"]
-    assert store.load("exp", "k" * 64).json("a") == "old"
+    assert store.load("exp", "k" * 64).result().json("a") == "old"
 
 
 def test_a_second_build_is_not_alone_so_a_live_leftover_stays(tmp_path):

@@ -19,7 +19,8 @@ def _ctx(tmp_path, name: str) -> Context:
     x = torch.rand(256, 1, 28, 28, generator=g)
     y = torch.arange(256) % 10
     data = SimpleNamespace(train_x=x[:192], train_y=y[:192], test_x=x[192:], test_y=y[192:])
-    env = SimpleNamespace(opts=SimpleNamespace(seed=180, device="cpu", precision="fp32"), mnist=data)
+    env = SimpleNamespace(opts=SimpleNamespace(seed=180, device="cpu", precision="fp32", content_dir=tmp_path),
+                          mnist=data)
     ctx = Context(SimpleNamespace(name="mnist_classifier", key=name * 16), {}, env, tmp_path)
     ctx.progress = lambda it, **_: it
     return ctx
