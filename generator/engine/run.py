@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from .. import artifacts
 from ..context import Context
-from ..errors import BuildError
+from ..errors import BuildError, UserError
 from ..paths import ROOT
 from . import estimate
 from .store import Entry
@@ -66,16 +66,9 @@ def provenance(device: str, seconds: float, **extra) -> dict:
     }
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """What an experiment raises for a problem with the user's input, data or weights, each with its
-    fix: reported in one line. Anything else is a bug and keeps its traceback (``cli.main``)."""
-    from ..data.mnist import DataError
-    from ..models.deepfloyd import DeepFloydError
-
-    return (DataError, DeepFloydError)
-
-
-USER_ERRORS = _user_errors()
+# What an experiment raises for a problem with the user's input, data or weights, each with its fix:
+# reported in one line. Anything else is a bug and keeps its traceback (``cli.main``).
+USER_ERRORS: tuple[type[Exception], ...] = (UserError,)
 
 
 def nonfinite(value, path: str = "") -> str:

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import torch
 
 from ..diffusion.sampling import Prediction, threshold_x0
+from ..errors import UserError
 
 STAGE1 = "DeepFloyd/IF-I-XL-v1.0"
 STAGE2 = "DeepFloyd/IF-II-L-v1.0"
@@ -34,7 +35,7 @@ FIX_INCOMPLETE = ("Fix: download it again (`huggingface-cli download {repo}`, or
                   "`python build.py --backend deepfloyd --device cuda` online), or point --weights at a complete copy")
 
 
-class DeepFloydError(RuntimeError):
+class DeepFloydError(UserError):
     """A one-line reason the DeepFloyd backend cannot run, with the fix."""
 
 
