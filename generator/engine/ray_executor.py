@@ -130,7 +130,7 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     refs: dict[str, object] = {}
     try:
         for node in todo:
-            need = resources.needs(node.exp, opts.device, opts.backend, TASK_THREADS)
+            need = resources.needs(node.exp, opts.device, env.backend_choice.memory_gib, TASK_THREADS)
             _check_feasible(ray, node.name, need)
             deps = [u for u in node.upstream if u in refs]
             refs[node.name] = task.options(name=node.name, max_retries=MAX_RETRIES, retry_exceptions=False,

@@ -8,9 +8,10 @@ follow from what each experiment already declares (``USES_BACKEND``, ``USES_MNIS
   training and evaluation) asks for one whole GPU; the rest (plots of cached numbers, classical
   filters) stay on CPUs;
 * on the CPU, each task asks for ``cpus`` cores and torch uses that many threads;
-* memory is a rough peak of the process, measured on this project's runs (DeepFloyd IF's two
-  stages in fp16 with the T5 encoder offloaded: about 16 GiB of host memory; Part B trainings
-  below 2 GiB), so that Ray does not pack more tasks on a node than its memory holds.
+* memory is a rough peak of the process, measured on this project's runs (Part B trainings below
+  2 GiB; a Part A task takes at least what its model declares, ``BackendChoice.memory_gib``: about
+  16 GiB for DeepFloyd IF's two stages in fp16 with the T5 encoder offloaded), so that Ray does not
+  pack more tasks on a node than its memory holds.
 """
 from __future__ import annotations
 
@@ -42,11 +43,12 @@ MEMORY = {
 }
 
 
-def needs(exp, device: str, backend: str, cpus: int = 1) -> Needs:
-    """What the task of experiment ``exp`` asks for on ``device`` with the Part A ``backend``."""
+def needs(exp, device: str, backend_gib: float, cpus: int = 1) -> Needs:
+    """What the task of experiment ``exp`` asks for on ``device``; a Part A task takes at least the
+    memory its model declares (``BackendChoice.memory_gib``)."""
     runs_network = exp.uses_backend or exp.uses_mnist
     gpus = 1 if device.startswith("cuda") and runs_network else 0
     memory = MEMORY.get(exp.name, 1 * GIB)
-    if exp.uses_backend and backend == "deepfloyd":
-        memory = max(memory, 16 * GIB)
+    if exp.uses_backend:
+        memory = max(memory, int(backend_gib * GIB))
     return Needs(cpus=cpus, gpus=gpus, memory=memory)

@@ -71,3 +71,6 @@ class BackendChoice:
     # why this choice cannot compute anything (its identity was read from cached results, and the
     # weights are not on this machine); None where it can. Rendering from the cache works either way.
     cannot_run: Optional[str] = None
+    # rough peak host memory of a Part A task on this model (GiB), for a cluster's scheduler: DeepFloyd
+    # IF's two stages in fp16 with the T5 encoder offloaded take about 16
+    memory_gib: float = 1.0

@@ -101,10 +101,11 @@ def deepfloyd_choice(folders: dict[str, Path], device: str, reason: str, offload
     make = functools.partial(_make_deepfloyd, folders=folders, dtype=dtype, offload=offload)
     embed = functools.partial(_embed, folder=folders[deepfloyd.STAGE1], device=device, dtype=dtype, offload=offload)
     return BackendChoice("deepfloyd", "DeepFloyd IF", ident, DEEPFLOYD_UPSTREAM, reason, dtype_name, make,
-                         _check_any_prompt, embed, prompt_sets.defaults("deepfloyd"))
+                         _check_any_prompt, embed, prompt_sets.defaults("deepfloyd"), memory_gib=DEEPFLOYD_GIB)
 
 
 NAMES = ("scratch", "deepfloyd")
+DEEPFLOYD_GIB = 16.0   # host memory of a Part A task on DeepFloyd IF (BackendChoice.memory_gib)
 
 
 def name_of(identity: str) -> str:
@@ -125,7 +126,8 @@ def recorded(identity: str, reason: str) -> BackendChoice:
         raise BuildError(f"DeepFloyd IF: {why}", "--backend")
 
     return BackendChoice("deepfloyd", "DeepFloyd IF", identity, DEEPFLOYD_UPSTREAM, reason, dtype, refuse,
-                         _check_any_prompt, refuse, prompt_sets.defaults("deepfloyd"), cannot_run=why)
+                         _check_any_prompt, refuse, prompt_sets.defaults("deepfloyd"), cannot_run=why,
+                         memory_gib=DEEPFLOYD_GIB)
 
 
 def choose(choice: str, device: str, weights: Optional[Path] = None, offload: Optional[bool] = None,
