@@ -46,7 +46,8 @@ class DDPM:
 
     def sample(self, backend, x, cond, gamma, steps, g):
         null = torch.zeros(1, cond.shape[1], device=x.device)
-        return denoise(guided(backend, cond, null, gamma), x, Schedule.of(backend, trailing_timesteps(backend.T, steps)), g)
+        schedule = Schedule.of(backend, trailing_timesteps(backend.T, steps))
+        return denoise(guided(backend, cond, null, gamma), x, schedule, g)
 
 
 @dataclass(frozen=True)

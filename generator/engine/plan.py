@@ -266,9 +266,9 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         exp, p = experiments[name], resolved[name]
         inputs = {}
         # file: parameters are images in the content folder; input_files() names other files, in the repository
-        for label, path in [(f"file:{f}", opts.content_dir / f) for f in _file_values(p)] + \
-                [(f, ROOT / f) for f in getattr(p, "input_files", list)()]:
-            inside = opts.content_dir if label.startswith("file:") else ROOT
+        for label, inside, rel in [(f"file:{f}", opts.content_dir, f) for f in _file_values(p)] + \
+                [(f, ROOT, f) for f in getattr(p, "input_files", list)()]:
+            path = inside / rel
             if not path.resolve().is_relative_to(inside.resolve()):
                 raise BuildError(f"input '{label}' of experiment '{name}' lies outside {inside}. Fix: move the file "
                                  "into that folder and name it by its path there", override_lines.get((name, None)))

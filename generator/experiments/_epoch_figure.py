@@ -13,7 +13,9 @@ def epochs_phrase(epochs: list[int]) -> str:
     """'every epoch' where no epoch was skipped, else 'epochs 1, 2, 5 and 20'."""
     if epochs == list(range(1, len(epochs) + 1)):
         return "every epoch"
-    return "epochs " + (", ".join(map(str, epochs[:-1])) + f" and {epochs[-1]}" if len(epochs) > 1 else str(epochs[0]))
+    if len(epochs) == 1:
+        return f"epoch {epochs[0]}"
+    return f"epochs {', '.join(map(str, epochs[:-1]))} and {epochs[-1]}"
 
 
 def epoch_frames(entry, row_labels: list[str], col_labels: list[str], note: str,

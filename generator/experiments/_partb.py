@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import TypedDict
+from typing import Any, Mapping, TypedDict
 
 import numpy as np
 import torch
@@ -16,6 +16,7 @@ from ..metrics import (frechet_distance, frechet_distance_leave_one_out, jackkni
 from ..models.classifier import DigitClassifier
 
 FLOOR_DRAWS = 20   # sets of real digits per floor
+FLOOR_LABEL = f"real training digits: the floor ({FLOOR_DRAWS} draws)"   # its row in every table
 
 
 def schedule_of(p) -> tuple[torch.Tensor, int]:
@@ -104,6 +105,16 @@ def pm_text(value: float, pm: float) -> str:
     """'14.9 ± 1.1', '0.0123 ± 0.0041': both rounded to the second significant digit of the interval."""
     decimals = max(0, 1 - math.floor(math.log10(pm))) if pm > 0 else 3
     return f"{value:,.{decimals}f} ± {pm:,.{decimals}f}"
+
+
+def fid_text(q: Mapping[str, Any]) -> str:
+    """A table cell: the Fréchet distance with its interval."""
+    return pm_text(q["fid"], q["fid_pm"])
+
+
+def kid_text(q: Mapping[str, Any]) -> str:
+    """A table cell: the kernel distance with its interval."""
+    return pm_text(q["kid"], q["kid_pm"])
 
 
 def loss_figure(entry, title: str) -> media.Plot:

@@ -64,8 +64,9 @@ def _take(look: Look, model: nn.Module) -> torch.Tensor:
 
 @dataclass
 class Watched:
-    """A watched training: the training's result, the looks {"epochN": (rows, cols, C, H, W)} and the
-    seconds each look took {N: s} (the training's own seconds are ``result.epoch_seconds``)."""
+    """A watched training: the training's result, the looks {"epochN": (rows, cols, C, H, W)}, the
+    seconds each look took {N: s} (the training's own seconds are ``result.epoch_seconds``) and the
+    measurements {N: numbers}."""
 
     result: TrainResult
     looks: dict[str, torch.Tensor]
@@ -99,9 +100,9 @@ def train_watched(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.T
         reached = len(result.epoch_seconds)
         if reached != target:
             raise BuildError(
-                f"the work folder {work_dir} holds a checkpoint of epoch {reached} but no look at epoch {target}, "
-                f"so that epoch can no longer be looked at. Fix: delete {work_dir} and build again (the "
-                f"training restarts).", "train_watched")
+                f"the work folder {work_dir} holds a checkpoint of epoch {reached} but not the look or measurement "
+                f"due after epoch {target}, which can no longer be taken. Fix: delete {work_dir} and build again "
+                f"(the training restarts).", "train_watched")
         if target in wanted and target not in looks:
             t0 = time.perf_counter()
             looks[target] = _take(look, model)

@@ -14,8 +14,8 @@ from ..models.course_backend import course_backend, course_model
 from ..errors import BuildError
 from . import train_class_ddpm, train_time_ddpm
 from ._epoch_figure import epoch_frames, epochs_phrase, looked_at
-from ._partb import (FLOOR_DRAWS, classifier, ddpm_sample, floor, judge, loss_figure, pm_text, schedule_of,
-                     time_eps_fn)
+from ._partb import (FLOOR_LABEL, classifier, ddpm_sample, fid_text, floor, judge, kid_text, loss_figure,
+                     schedule_of, time_eps_fn)
 
 SECTION = 14
 USES_MNIST = True
@@ -76,10 +76,10 @@ def run(p: Params, ctx) -> dict:
             [[per[d, k] for d in range(10)] for k in range(p.show_per_digit)], [], [str(d) for d in range(10)],
             note=f"Epoch {epoch}, CFG scale {p.gamma}, seed {ctx.seed}, {T} DDPM steps.")
         m_class = judge(judge_model, xc, real, digits)
-        quality += [[f"time-conditioned, epoch {epoch}", m_time["samples"], pm_text(m_time["fid"], m_time["fid_pm"]),
-                     pm_text(m_time["kid"], m_time["kid_pm"]), "not conditioned on a digit"],
-                    [f"class-conditioned, epoch {epoch}", m_class["samples"], pm_text(m_class["fid"], m_class["fid_pm"]),
-                     pm_text(m_class["kid"], m_class["kid_pm"]), m_class["recognised"]]]
+        quality += [[f"time-conditioned, epoch {epoch}", m_time["samples"], fid_text(m_time),
+                     kid_text(m_time), "not conditioned on a digit"],
+                    [f"class-conditioned, epoch {epoch}", m_class["samples"], fid_text(m_class),
+                     kid_text(m_class), m_class["recognised"]]]
         rec_rows.append([f"epoch {epoch}"] + m_class["recognised_per_digit"])
         metrics[f"epoch{epoch}"] = {"time": m_time, "class": m_class}
         if stage == "final":
@@ -93,8 +93,7 @@ def run(p: Params, ctx) -> dict:
                 note=f"CFG scale {p.gamma}, seed {ctx.seed}.")
     # real digits at the same sample size as the models (the distances depend on it)
     base = floor(judge_model, ctx.mnist.train_x, real, n_eval, ctx.generator(3))
-    quality.append([f"real training digits: the floor ({FLOOR_DRAWS} draws)", base["samples"],
-                    pm_text(base["fid"], base["fid_pm"]), pm_text(base["kid"], base["kid_pm"]), ""])
+    quality.append([FLOOR_LABEL, base["samples"], fid_text(base), kid_text(base), ""])
     metrics["floor"] = base
     out |= {
         "time_epochs": epoch_frames(te, [], [], f"After {epochs_phrase(looked_at(te))}, ten samples from the same "

@@ -40,32 +40,37 @@ def run(p: Params, ctx) -> dict:
     noising = [[noisy_pair(x[None], s, g)[0].clamp(0, 1) for s in p.sigmas] for x in shown]
     sig_cols = [f"σ = {s}" for s in p.sigmas]
     looks = entry.tensors("looks")            # after every epoch: rows clean, noisy, denoised of ten digits
-    measured = entry.json("log")["measurements"]
+    log = entry.json("log")
+    measured, final = log["measurements"], tp.keep_epochs[-1]
+
+    def shown_look(epoch: int) -> list[torch.Tensor]:
+        """Rows clean, noisy, denoised (n_show, 1, 28, 28) of the look after ``epoch``."""
+        return [looks[f"epoch{epoch}"][r, : p.n_show].clamp(0, 1) for r in range(3)]
+
     figs, mse_rows = {}, []
     fig, ax = media.figure(5.5, 3.0)
     for stage, epoch in zip(("early", "final"), tp.keep_epochs):
-        clean, noisy, out = (looks[f"epoch{epoch}"][r, : p.n_show].clamp(0, 1) for r in range(3))
+        clean, noisy, out = shown_look(epoch)
         figs[stage] = media.Grid([[x, z, o] for x, z, o in zip(clean, noisy, out)], [],
                                  ["original", f"noisy (σ = {sigma_train})", f"denoised, epoch {epoch}"],
                                  note=f"The first test digit of digits 0 to {p.n_show - 1}, noised once (seed {ctx.seed + 1}).")
         m = measured[str(epoch)]
         mse_rows.append([f"epoch {epoch}"] + m["test_mse"])
         ax.plot(m["sigmas"], m["test_mse"], marker="o", ms=3, label=f"after epoch {epoch}")
-    model = course_model(entry, tp.keep_epochs[-1], ctx.device)   # the final model: the one whose weights are kept
+    model = course_model(entry, final, ctx.device)   # the final model: the one whose weights are kept
     ood_rows = []
     for x in shown[:2]:
         zs = torch.stack([noisy_pair(x[None], s, ctx.generator(2))[0] for s in p.sigmas])
         with torch.no_grad():
             ood_rows += [list(zs.clamp(0, 1)), list(model(zs).clamp(0, 1))]
     ood = media.Grid(ood_rows, ["noisy", "denoised", "noisy", "denoised"], sig_cols)
-    compare = media.Comparison(list(noisy), list(out), f"noisy (σ = {sigma_train})",
-                               f"denoised (epoch {tp.keep_epochs[-1]})")
+    _, noisy, out = shown_look(final)
+    compare = media.Comparison(list(noisy), list(out), f"noisy (σ = {sigma_train})", f"denoised (epoch {final})")
     ax.axvline(sigma_train, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(f"σ of the test noise (trained at {sigma_train}, dashed)")
     ax.set_ylabel("test MSE")
-    ax.set_title(f"Denoiser error on {m['test_images']:,} held-out digits")
+    ax.set_title(f"Denoiser error on {measured[str(final)]['test_images']:,} held-out digits")
     ax.legend(frameon=False)
-    log = entry.json("log")
     return {
         "noising": media.Grid(noising, [], sig_cols, note=f"z = x + σ ε, seed {ctx.seed}"),
         "loss": media.loss_plot({"loss": log["losses"]}, "Single-step denoiser: training loss"),
@@ -74,5 +79,5 @@ def run(p: Params, ctx) -> dict:
         "epochs": epoch_frames(entry, ["clean", f"noisy (σ = {sigma_train})", "denoised"], [str(d) for d in range(10)],
                                f"After every epoch, the first test digit of each class, noised once "
                                f"(seed {ctx.seed + 1})."),
-        "mse": {"columns": ["model"] + [f"σ = {s}" for s in m["sigmas"]], "rows": mse_rows},
+        "mse": {"columns": ["model"] + [f"σ = {s}" for s in measured[str(final)]["sigmas"]], "rows": mse_rows},
     }

@@ -22,7 +22,7 @@ from ..constraints import GUIDANCE, NON_EMPTY, between, each
 from ..diffusion.samplers import DDIM, DDPM, FlowODE, Sampler
 from ..models.improved_backend import ImprovedBackend, improved
 from . import train_improved_ddpm
-from ._partb import FLOOR_DRAWS, classifier, floor, judge, pm_text
+from ._partb import FLOOR_LABEL, classifier, fid_text, floor, judge, kid_text
 
 SECTION = 15
 USES_MNIST = True
@@ -109,8 +109,7 @@ def run(p: Params, ctx) -> dict:
         y, tr, nfe = _run(method, backends[entry], cond, p.gamma, n, ctx.generator())
         m = judge(reader, to01(y), real, digits)
         configs.append({"sampler": sampler, "steps": n, "evaluations": nfe, **m})
-        rows.append([sampler, n, nfe, m["samples"], m["recognised"], pm_text(m["fid"], m["fid_pm"]),
-                     pm_text(m["kid"], m["kid_pm"])])
+        rows.append([sampler, n, nfe, m["samples"], m["recognised"], fid_text(m), kid_text(m)])
         if n in p.show_steps or n == T:
             shown.append((f"{sampler}, {n} step{'s' if n > 1 else ''}", [to01(y[i]) for i in pick]))
         if (sampler, n) in (("DDPM", T), ("flow, Euler", p.trajectory_steps)):
@@ -122,8 +121,7 @@ def run(p: Params, ctx) -> dict:
 
     # real digits at the sample sizes of the tables (the distances depend on the size)
     base = floor(reader, ctx.mnist.train_x, real, len(digits), ctx.generator(3))
-    base_row = [f"real training digits: the floor ({FLOOR_DRAWS} draws)", "", "", base["samples"], "",
-                pm_text(base["fid"], base["fid_pm"]), pm_text(base["kid"], base["kid_pm"])]
+    base_row = [FLOOR_LABEL, "", "", base["samples"], "", fid_text(base), kid_text(base)]
     out = {"steps_plot": _plot(configs, base["fid"]),
            "steps": {"columns": ["sampler", "steps", "network evaluations (×2 for CFG)", "samples", "recognised",
                                  "Fréchet distance (FID)", "kernel distance (KID)"],
@@ -141,8 +139,7 @@ def run(p: Params, ctx) -> dict:
         for label, b in (("EMA", ema[entry]), ("raw (used)", backends[entry])):
             y, _, _ = _run(method, b, cond, p.gamma, 16, ctx.generator())
             m = judge(reader, to01(y), real, digits)
-            ema_rows.append([sampler, label, m["samples"], m["recognised"], pm_text(m["fid"], m["fid_pm"]),
-                             pm_text(m["kid"], m["kid_pm"])])
+            ema_rows.append([sampler, label, m["samples"], m["recognised"], fid_text(m), kid_text(m)])
             ema_metrics[f"{sampler}, {label}"] = m
     out["ema"] = {"columns": ["sampler (16 steps)", "weights", "samples", "recognised", "Fréchet distance (FID)",
                               "kernel distance (KID)"], "rows": ema_rows + [base_row[:2] + base_row[3:]]}
@@ -162,19 +159,16 @@ def run(p: Params, ctx) -> dict:
     mb = judge(reader, to01(y), real, bd)
     base_b = floor(reader, ctx.mnist.train_x, real, len(bd), ctx.generator(3))
     label = f"{best['sampler']}, {best['steps']} steps, CFG scale {chosen['gamma']:g}"
+    base_b_row = [FLOOR_LABEL, base_b["samples"], "", "", fid_text(base_b), kid_text(base_b)]
     out["guidance"] = {"columns": ["CFG scale", "samples", "recognised", "worst digit", "Fréchet distance (FID)",
                                    "kernel distance (KID)", "chosen"],
                        "rows": [[r["gamma"], r["samples"], r["recognised"], min(r["recognised_per_digit"]),
-                                 pm_text(r["fid"], r["fid_pm"]), pm_text(r["kid"], r["kid_pm"]),
-                                 "yes" if r is chosen else ""] for r in tried]
-                       + [[f"real training digits: the floor ({FLOOR_DRAWS} draws)", base_b["samples"], "", "",
-                           pm_text(base_b["fid"], base_b["fid_pm"]), pm_text(base_b["kid"], base_b["kid_pm"]), ""]]}
+                                 fid_text(r), kid_text(r), "yes" if r is chosen else ""] for r in tried]
+                       + [base_b_row + [""]]}
     out["best"] = {"columns": ["samples of", "samples", "recognised", "worst digit", "Fréchet distance (FID)",
                                "kernel distance (KID)"],
                    "rows": [[label, mb["samples"], mb["recognised"], min(mb["recognised_per_digit"]),
-                             pm_text(mb["fid"], mb["fid_pm"]), pm_text(mb["kid"], mb["kid_pm"])],
-                            [f"real training digits: the floor ({FLOOR_DRAWS} draws)", base_b["samples"], "", "",
-                             pm_text(base_b["fid"], base_b["fid_pm"]), pm_text(base_b["kid"], base_b["kid_pm"])]]}
+                             fid_text(mb), kid_text(mb)], base_b_row]}
     k = min(10, p.best_per_digit)     # rows: the first k samples of each digit, one digit per column
     out["best_samples"] = media.Grid([[to01(y[d * p.best_per_digit + i]) for d in range(10)] for i in range(k)],
                                      [], [str(d) for d in range(10)],

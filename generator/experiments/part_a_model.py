@@ -18,7 +18,7 @@ from ..diffusion.sampling import guided
 from ..diffusion.schedule import strided_timesteps
 from ..models.improved_backend import backend_of
 from ._parta import sample
-from ._partb import FLOOR_DRAWS, Quality, classifier, floor, judge, pm_text
+from ._partb import FLOOR_LABEL, Quality, classifier, fid_text, floor, judge
 
 SECTION = 15
 USES_MNIST = True
@@ -60,8 +60,7 @@ def run(p: Params, ctx) -> dict:
     return {"choice": {"columns": ["model", "samples", "recognised", "worst digit", "Fréchet distance (FID)",
                                    "Part A runs on it"],
                        "rows": [[k, v["samples"], v["recognised"], min(v["recognised_per_digit"]),
-                                 pm_text(v["fid"], v["fid_pm"]), "yes" if k == best else ""] for k, v in res.items()]
-                       + [[f"real training digits: the floor ({FLOOR_DRAWS} draws)", base["samples"], "", "",
-                           pm_text(base["fid"], base["fid_pm"]), ""]]},
+                                 fid_text(v), "yes" if k == best else ""] for k, v in res.items()]
+                       + [[FLOOR_LABEL, base["samples"], "", "", fid_text(base), ""]]},
             "metrics": {"candidates": res, "choice": CANDIDATES[best], "choice_label": best, "rule": RULE,
                         "gamma": p.gamma, "floor": base}}

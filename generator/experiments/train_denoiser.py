@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Annotated
 
-from ..artifacts import Checkpoint
 import torch
 
+from ..artifacts import Checkpoint
 from ..constraints import BATCH, EPOCHS, LEARNING_RATE, NOISE_LEVEL, NON_EMPTY, TWO_EPOCHS, WIDTH, each, kept_within
 from ..diffusion.ddpm import denoiser_loss, noisy_pair
 from ..models.inference import for_sampling
