@@ -19,6 +19,11 @@ A link to the repository's own source names a path from the repository's root; i
 words where no repository is known::
 
     [the forward process](source:generator/diffusion/forward.py)
+
+A number the prose takes from a result is a link to its cell, replaced by the cell when the page is
+rendered (``values.py``)::
+
+    recognised [99.7%](val:improved_results/guidance "2.5 | recognised") of the time
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from typing import Optional
 import yaml
 
 from ..errors import BuildError
+from . import values
 
 FIGURE = re.compile(r"^\s*!\[(?P<caption>[^\]]*)\]\(exp:(?P<exp>[\w-]+)/(?P<artifact>[\w.-]+)\)\s*$")
 ANY_REF = re.compile(r"\(exp:[^)]*\)")
@@ -63,6 +69,7 @@ class Page:
     overrides: dict = field(default_factory=dict)
     override_lines: dict = field(default_factory=dict)   # (experiment, param|None) -> "file:line"
     meta_lines: dict = field(default_factory=dict)       # top-level front-matter key -> "file:line"
+    values: list[values.ValueRef] = field(default_factory=list)   # numbers the prose takes from results
 
 
 def _split_front_matter(text: str, rel: str) -> tuple[str, list[str], int]:
@@ -182,6 +189,7 @@ def read_page(path: Path, root: Path) -> Page:
             page.figures.append(FigureRef(m["exp"], m["artifact"], m["caption"].strip(), where, only_on=only_on))
             page.body_lines.append(line)
         else:
+            page.values += values.find(line, where)
             for link in SOURCE_LINK.finditer(line):
                 _check_source(link["path"], root, where)
             if ANY_REF.search(line) and "exp:" in line:
@@ -242,6 +250,8 @@ def check_references(pages: list[Page], experiments: dict) -> None:
             if fig.artifact not in arts:
                 raise BuildError(f"experiment '{fig.experiment}' has no artifact '{fig.artifact}'. Fix: use one "
                                  f"of {', '.join(arts)}", fig.where)
+        for ref in page.values:
+            values.check(ref, experiments)
 
 
 def number_figures(pages: list[Page], backend: str) -> None:

@@ -171,7 +171,8 @@ def page_roots(pages, overrides: dict, choice) -> set[str]:
 
     other_backends = select.BACKEND_UPSTREAM - set(choice.upstream)
     shown = {f.experiment for p in pages for f in p.figures if f.shown_on(choice.name)}
-    return shown | (set(overrides) - other_backends)
+    quoted = {v.experiment for p in pages for v in p.values}   # numbers the prose takes from results
+    return shown | quoted | (set(overrides) - other_backends)
 
 
 def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optional[str], dict[str, str]]:

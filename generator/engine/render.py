@@ -29,7 +29,7 @@ from ..errors import BuildError
 from ..paths import ROOT
 from .atomic import settle_leftover, swap_in
 from .keys import sha256_file
-from . import animation, browser_runtime, estimate, site_guard
+from . import animation, browser_runtime, estimate, site_guard, values
 from .content import FIGURE, SOURCE_LINK, Page, page_output
 
 INLINE_MATH = r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$"
@@ -341,7 +341,9 @@ class Renderer:
 
         extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists", Maths(), Figures(draw),
                       BackendNotes(context["build"]["backend"])]
-        lines = with_source_links(page.body_lines, source_base(page.meta), ROOT)
+        lines = [values.substitute(line, f"{page.rel}:{page.body_start + i}", entries, self.notes)
+                 for i, line in enumerate(page.body_lines)]
+        lines = with_source_links(lines, source_base(page.meta), ROOT)
         body = markdown.markdown("\n".join(lines), extensions=extensions, output_format="html")
         html_text = layout.render(page=page.meta, content=body, root=root, **context)
         return out, html_text
