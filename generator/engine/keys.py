@@ -197,6 +197,8 @@ OUTSIDE_KEYS = {
                             "in tests/test_determinism.py",
     "generator/engine/build_stamp.py": "lets a no-op build skip planning when no input changed",
     "generator/engine/render.py": "turns cached artifacts into HTML; renders, never computes",
+    "generator/engine/values.py": "copies a cached table cell or metric into the prose while rendering; never "
+                                  "writes to the cache",
     "generator/engine/animation.py": "makes a trajectory's GIF and still frame from its cached sprite sheet while "
                                      "rendering; never writes to the cache",
     "generator/engine/browser_runtime.py": "finds the in-browser demo's runtime in node_modules while rendering; "
