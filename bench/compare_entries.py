@@ -43,7 +43,8 @@ def table_rows(doc: dict) -> dict[str, list]:
 
 
 def compare_json(old: Any, new: Any) -> list[str]:
-    if isinstance(old, dict) and isinstance(new, dict) and "rows" in old and "rows" in new:
+    if isinstance(old, dict) and isinstance(new, dict) and isinstance(old.get("rows"), list) \
+            and isinstance(new.get("rows"), list):
         lines = []
         if old.get("columns") != new.get("columns"):
             lines.append(f"columns {old.get('columns')} -> {new.get('columns')}")

@@ -6,8 +6,10 @@ when the page is rendered, by that cell as the figure shows it::
     recognised [99.7%](val:improved_results/guidance "2.5 | recognised") of the time
     the judge reads [97.0%](val:mnist_classifier/accuracy "test_accuracy | .1%") of them
 
-* a ``table`` artifact: ``"ROW | COLUMN"``, the row whose first cell is ROW (the label the table
-  shows) and the column whose header is COLUMN;
+* a ``table`` artifact: ``"ROW | COLUMN"``, the one row whose first cell is ROW (the label the table
+  shows; where several rows share it, ``"flow, Euler / 4"`` names the leading cells; a label too long
+  to repeat may be given by its beginning) and the column whose header is COLUMN;
+* a title that contains double quotes is written in single ones: ``'"a handwritten 6" | recognised'``;
 * a ``metrics`` artifact: ``"KEY"`` or ``"KEY.INDEX"`` (a list's item, from 0);
 * either may end with ``| FORMAT``, a Python format spec for a number (``.1%``, ``.0f``, ``,``).
 
@@ -25,7 +27,8 @@ from typing import Any, Optional
 
 from ..errors import BuildError
 
-VALUE = re.compile(r"\[(?P<text>[^\]]+)\]\(val:(?P<exp>[\w-]+)/(?P<artifact>[\w.-]+)\s+\"(?P<cell>[^\"]+)\"\)")
+VALUE = re.compile(r"\[(?P<text>[^\]]+)\]\(val:(?P<exp>[\w-]+)/(?P<artifact>[\w.-]+)\s+"
+                   r"(?:\"(?P<cell>[^\"]+)\"|'(?P<cell_sq>[^']+)')\)")
 ANY_VALUE = re.compile(r"\(val:")
 
 
@@ -40,7 +43,8 @@ class ValueRef:
 
 def find(line: str, where: str) -> list[ValueRef]:
     """The value links of one line; a ``(val:`` that is not one is an error at its line."""
-    found = [ValueRef(m["exp"], m["artifact"], m["cell"], m["text"], where) for m in VALUE.finditer(line)]
+    found = [ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where)
+             for m in VALUE.finditer(line)]
     if len(ANY_VALUE.findall(line)) != len(found):
         raise BuildError('a number from a result is written [the number](val:experiment/artifact "row | column") '
                          'for a table or [the number](val:experiment/artifact "key") for metrics', where)
@@ -65,12 +69,19 @@ def lookup(kind: str, data: Any, cell: str) -> str:
             raise ValueError(f"'{cell}' names no cell of a table: write \"row | column\"")
         row, column, spec = parts[0], parts[1], parts[2] if len(parts) == 3 else None
         columns = [str(c) for c in data["columns"]]
-        rows = {str(r[0]): r for r in data["rows"]}
-        if row not in rows:
-            raise ValueError(f"no row '{row}'; the rows are {', '.join(rows)}")
+        lead = [c.strip() for c in row.split(" / ")]
+        rows = ([r for r in data["rows"] if str(r[0]) == row]       # the whole label
+                or [r for r in data["rows"] if [str(c) for c in r[:len(lead)]] == lead]   # leading cells
+                or [r for r in data["rows"] if str(r[0]).startswith(row)])   # the label's beginning
+        if not rows:
+            labels = list(dict.fromkeys(str(r[0]) for r in data["rows"]))
+            raise ValueError(f"no row '{row}'; the rows are {', '.join(labels)}")
+        if len(rows) > 1:
+            raise ValueError(f"{len(rows)} rows begin with '{row}': name more of their leading cells, "
+                             f"e.g. '{' / '.join(str(c) for c in rows[0][:len(lead) + 1])}'")
         if column not in columns:
             raise ValueError(f"no column '{column}'; the columns are {', '.join(columns)}")
-        return _number(rows[row][columns.index(column)], spec)
+        return _number(rows[0][columns.index(column)], spec)
     if kind == "metrics":
         if len(parts) not in (1, 2):
             raise ValueError(f"'{cell}' names no value of a metrics file: write \"key\" or \"key.index\"")
@@ -115,7 +126,7 @@ def substitute(line: str, where: str, entries: dict, notes: list[str]) -> str:
     """``line`` with each value link replaced by its result's text; a note for each that the prose had
     written otherwise."""
     def sub(m: re.Match) -> str:
-        ref = ValueRef(m["exp"], m["artifact"], m["cell"], m["text"], where)
+        ref = ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where)
         value = text_of(ref, entries[ref.experiment])
         if value != ref.text:
             notes.append(f"{where}: the prose says {ref.text} where {ref.experiment}/{ref.artifact} now gives "

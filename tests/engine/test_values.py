@@ -13,14 +13,17 @@ from generator.paths import ROOT
 
 from ..tiny_report import build
 
-TABLE = {"columns": ["model", "FID", "recognised"],
-         "rows": [["epoch 5", 983.778, "9%"], ["real training digits (floor)", 5.569, "97%"]]}
+TABLE = {"columns": ["model", "steps", "FID", "recognised"],
+         "rows": [["epoch 5", 300, 983.778, "9%"], ["flow, Euler", 1, 150.2, "100%"], ["flow, Euler", 2, 76.1, "99%"],
+                  ["real training digits (floor)", "", 5.569, "97%"]]}
 
 
 def test_a_table_cell_is_found_by_its_row_label_and_column_header_and_written_as_the_table_writes_it():
     assert values.lookup("table", TABLE, "epoch 5 | FID") == "984"          # number_text: 3 significant digits
     assert values.lookup("table", TABLE, "real training digits (floor) | recognised") == "97%"
     assert values.lookup("table", TABLE, "epoch 5 | FID | .1f") == "983.8"  # a format of the author's choice
+    assert values.lookup("table", TABLE, "flow, Euler / 2 | FID") == "76.1"  # rows that share a label: more cells
+    assert values.lookup("table", TABLE, "real training | FID") == "5.57"     # a long label by its beginning
 
 
 def test_a_metrics_value_is_found_by_its_key_or_an_item_of_a_list():
@@ -31,7 +34,9 @@ def test_a_metrics_value_is_found_by_its_key_or_an_item_of_a_list():
 
 
 @pytest.mark.parametrize("kind, cell, says", [
-    ("table", "epoch 6 | FID", "no row 'epoch 6'; the rows are epoch 5, real training digits (floor)"),
+    ("table", "epoch 6 | FID", "no row 'epoch 6'; the rows are epoch 5, flow, Euler, real training digits (floor)"),
+    ("table", "flow, Euler | FID", "2 rows begin with 'flow, Euler': name more of their leading cells, e.g. "
+                                   "'flow, Euler / 1'"),
     ("table", "epoch 5 | KID", "no column 'KID'"),
     ("table", "epoch 5", "write \"row | column\""),
     ("table", "epoch 5 | recognised | .1%", "needs a number"),
@@ -47,6 +52,8 @@ def test_a_cell_that_is_not_there_says_what_is(kind, cell, says):
 
 def test_a_malformed_value_link_is_an_error_at_its_line():
     assert values.find('it reads [97%](val:mnist_classifier/accuracy "test_accuracy | .0%") of them', "p.md:3")
+    quoted = values.find('''works in [16 of 16](val:anagrams/readings '"a handwritten 6" | candidates that work')''', "p.md:4")
+    assert quoted[0].cell == '"a handwritten 6" | candidates that work'
     with pytest.raises(BuildError, match="p.md:7"):
         values.find("it reads [97%](val:mnist_classifier/accuracy) of them", "p.md:7")   # no cell named
 
