@@ -296,8 +296,8 @@ def render_build(g: Gathered, args: argparse.Namespace, nodes: list, t0: float) 
 
     rows = summary_rows(nodes)
     print_table(rows, ["experiment", "result", "seconds", "device", "host", "reason"])
-    shown = {f.experiment for p in g.pages for f in p.figures if f.number} | {v.experiment for p in g.pages
-                                                                             for v in p.values}
+    shown = {f.experiment for p in g.pages for f in p.figures if f.number} | \
+        {v.experiment for p in g.pages for v in p.values if v.shown_on(g.env.backend_choice.name)}
     missing = sorted(shown - {n.name for n in nodes if n.entry})
     if missing:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")

@@ -184,12 +184,12 @@ def read_page(path: Path, root: Path) -> Page:
                 model = FOR_MODEL.search(tag["classes"] or "")
                 blocks.append(model[1] if model else None)
         m = FIGURE.match(line)
+        only_on = next((b for b in reversed(blocks) if b), None)
         if m:
-            only_on = next((b for b in reversed(blocks) if b), None)
             page.figures.append(FigureRef(m["exp"], m["artifact"], m["caption"].strip(), where, only_on=only_on))
             page.body_lines.append(line)
         else:
-            page.values += values.find(line, where)
+            page.values += values.find(line, where, only_on)
             for link in SOURCE_LINK.finditer(line):
                 _check_source(link["path"], root, where)
             if ANY_REF.search(line) and "exp:" in line:

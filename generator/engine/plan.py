@@ -171,7 +171,7 @@ def page_roots(pages, overrides: dict, choice) -> set[str]:
 
     other_backends = select.BACKEND_UPSTREAM - set(choice.upstream)
     shown = {f.experiment for p in pages for f in p.figures if f.shown_on(choice.name)}
-    quoted = {v.experiment for p in pages for v in p.values}   # numbers the prose takes from results
+    quoted = {v.experiment for p in pages for v in p.values if v.shown_on(choice.name)}   # numbers in the prose
     return shown | quoted | (set(overrides) - other_backends)
 
 

@@ -341,8 +341,10 @@ class Renderer:
 
         extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists", Maths(), Figures(draw),
                       BackendNotes(context["build"]["backend"])]
-        lines = [values.substitute(line, f"{page.rel}:{page.body_start + i}", entries, self.notes)
-                 for i, line in enumerate(page.body_lines)]
+        elsewhere = {v.where for v in page.values if not v.shown_on(context["build"]["backend"])}
+        lines = [line if where in elsewhere else values.substitute(line, where, entries, self.notes)
+                 for line, where in ((line, f"{page.rel}:{page.body_start + i}")
+                                     for i, line in enumerate(page.body_lines))]
         lines = with_source_links(lines, source_base(page.meta), ROOT)
         body = markdown.markdown("\n".join(lines), extensions=extensions, output_format="html")
         html_text = layout.render(page=page.meta, content=body, root=root, **context)

@@ -39,11 +39,15 @@ class ValueRef:
     cell: str           # "ROW | COLUMN", "KEY", "KEY.INDEX", each optionally "| FORMAT"
     text: str           # what the prose says
     where: str          # "content/index.md:42"
+    only_on: Optional[str] = None   # inside <div class="on-MODEL">: that Part A model's page only
+
+    def shown_on(self, backend: str) -> bool:
+        return self.only_on in (None, backend)
 
 
-def find(line: str, where: str) -> list[ValueRef]:
+def find(line: str, where: str, only_on: Optional[str] = None) -> list[ValueRef]:
     """The value links of one line; a ``(val:`` that is not one is an error at its line."""
-    found = [ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where)
+    found = [ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where, only_on)
              for m in VALUE.finditer(line)]
     if len(ANY_VALUE.findall(line)) != len(found):
         raise BuildError('a number from a result is written [the number](val:experiment/artifact "row | column") '
@@ -124,7 +128,7 @@ def text_of(ref: ValueRef, entry) -> str:
 
 def substitute(line: str, where: str, entries: dict, notes: list[str]) -> str:
     """``line`` with each value link replaced by its result's text; a note for each that the prose had
-    written otherwise."""
+    written otherwise. (A line for another Part A model is not passed here: its block is dropped.)"""
     def sub(m: re.Match) -> str:
         ref = ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where)
         value = text_of(ref, entries[ref.experiment])

@@ -113,7 +113,8 @@ def test_every_used_prompt_was_embedded_once_then_stage_one_ran_without_t5(df_bu
     proj, calls = df_build
     used = {""}
     experiments = registry.discover()
-    from generator.engine import content, params
+    from generator import params
+    from generator.engine import content
 
     overrides, _ = content.merged_overrides(content.gather(ROOT / "content", ROOT))
     for name in PART_A:
