@@ -292,12 +292,12 @@ def run_build(g: Gathered, args: argparse.Namespace, run: list, todo: list, n_th
 def render_build(g: Gathered, args: argparse.Namespace, nodes: list, t0: float) -> None:
     """4. The summary table, then the site (unless a figure still lacks its result), then the stamp of a
     full build."""
+    from .plan import page_roots
     from .render import render_site
 
     rows = summary_rows(nodes)
     print_table(rows, ["experiment", "result", "seconds", "device", "host", "reason"])
-    shown = {f.experiment for p in g.pages for f in p.figures if f.number} | \
-        {v.experiment for p in g.pages for v in p.values if v.shown_on(g.env.backend_choice.name)}
+    shown = page_roots(g.pages, {}, g.env.backend_choice)   # what the page draws or quotes on this model
     missing = sorted(shown - {n.name for n in nodes if n.entry})
     if missing:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")

@@ -45,10 +45,13 @@ class ValueRef:
         return self.only_on in (None, backend)
 
 
+def _ref(m: re.Match, where: str, only_on: Optional[str] = None) -> ValueRef:
+    return ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where, only_on)
+
+
 def find(line: str, where: str, only_on: Optional[str] = None) -> list[ValueRef]:
     """The value links of one line; a ``(val:`` that is not one is an error at its line."""
-    found = [ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where, only_on)
-             for m in VALUE.finditer(line)]
+    found = [_ref(m, where, only_on) for m in VALUE.finditer(line)]
     if len(ANY_VALUE.findall(line)) != len(found):
         raise BuildError('a number from a result is written [the number](val:experiment/artifact "row | column") '
                          'for a table or [the number](val:experiment/artifact "key") for metrics', where)
@@ -130,7 +133,7 @@ def substitute(line: str, where: str, entries: dict, notes: list[str]) -> str:
     """``line`` with each value link replaced by its result's text; a note for each that the prose had
     written otherwise. (A line for another Part A model is not passed here: its block is dropped.)"""
     def sub(m: re.Match) -> str:
-        ref = ValueRef(m["exp"], m["artifact"], m["cell"] or m["cell_sq"], m["text"], where)
+        ref = _ref(m, where)
         value = text_of(ref, entries[ref.experiment])
         if value != ref.text:
             notes.append(f"{where}: the prose says {ref.text} where {ref.experiment}/{ref.artifact} now gives "
