@@ -218,44 +218,40 @@ class Plot:
         screens. Same data in all four; only the neutral colours and the layout differ. The meta
         gives each variant's smallest text in pixels at its natural size (``min_font_px``), so the
         page can be checked for text that would be too small where it is shown."""
+        import pickle
+
         import matplotlib.pyplot as plt
 
-        def save(path: Path) -> tuple[int, int]:
+        def save(fig, path: Path) -> tuple[int, int]:
             buf = io.BytesIO()
-            self.figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None},
-                                facecolor=self.figure.get_facecolor())
+            fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None},
+                        facecolor=fig.get_facecolor())
             path.write_bytes(buf.getvalue())
             return Image.open(io.BytesIO(buf.getvalue())).size
 
-        fig = self.figure
-        w, h = save(folder / f"{name}.png")
-        wide_font = min_font_px(fig)
-        wide = [(ax, ax.get_subplotspec(), ax.get_position()) for ax in fig.axes]
-        size, sizes = fig.get_size_inches().copy(), [(t, t.get_fontsize()) for t in texts(fig)]
-        phone_layout(fig)
-        pw, ph = save(folder / f"{name}-phone.png")
-        phone_font = min_font_px(fig)
-        dark_theme(fig)
-        save(folder / f"{name}-phone-dark.png")
-        fig.set_size_inches(size)        # back to the wide layout, in dark colours
-        for t, pt in sizes:
-            t.set_fontsize(pt)
-        for ax, spec, pos in wide:
-            if spec is not None:
-                ax.set_subplotspec(spec)
-            ax.set_position(pos)
-        save(folder / f"{name}-dark.png")
-        plt.close(fig)
+        wide = self.figure
+        phone = pickle.loads(pickle.dumps(wide))     # an independent copy to rearrange
+        w, h = save(wide, folder / f"{name}.png")
+        dark_theme(wide)
+        save(wide, folder / f"{name}-dark.png")
+        phone_layout(phone)
+        pw, ph = save(phone, folder / f"{name}-phone.png")
+        dark_theme(phone)
+        save(phone, folder / f"{name}-phone-dark.png")
+        meta = {"width": w, "height": h, "plot": True, "min_font_px": min_font_px(wide),
+                "phone_width": pw, "phone_height": ph, "phone_min_font_px": min_font_px(phone)}
+        plt.close(wide)
+        plt.close(phone)
         return ({"main": f"{name}.png", "dark": f"{name}-dark.png", "phone": f"{name}-phone.png",
-                 "phone_dark": f"{name}-phone-dark.png"},
-                {"width": w, "height": h, "plot": True, "min_font_px": wide_font,
-                 "phone_width": pw, "phone_height": ph, "phone_min_font_px": phone_font})
+                 "phone_dark": f"{name}-phone-dark.png"}, meta)
 
 
 DPI = 110
 # A phone shows a plot about 350 px wide: 3.4 in at DPI (374 px, a little more with the margins) and
 # text of at least 8.5 pt (13 px at DPI) display it with text of 11 px or more
 PHONE_WIDTH_IN, PHONE_PANEL_IN, PHONE_MIN_PT = 3.4, 2.6, 8.5
+PHONE_TITLE_CHARS = 40     # characters of a title or legend line: about 3.2 in of 8.5 pt text
+LEGEND_GAP_IN = 0.1      # between a legend and the text above and below it
 
 
 def texts(fig) -> list:
@@ -272,15 +268,57 @@ def min_font_px(fig) -> float:
 
 def phone_layout(fig) -> None:
     """The figure for a phone: its panels stacked in one column, PHONE_WIDTH_IN wide, no text under
-    PHONE_MIN_PT. Panels side by side would shrink every letter to a few pixels on a 390 px screen."""
+    PHONE_MIN_PT, titles wrapped to the panel and each legend under its panel. Panels side by side
+    would shrink every letter to a few pixels on a 390 px screen, and a legend that fits beside the
+    curves of a wide panel covers them (and the axis label) on a narrow one."""
+    import textwrap
+
     panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
     grid = fig.add_gridspec(len(panels), 1)
     for i, ax in enumerate(panels):
         ax.set_subplotspec(grid[i, 0])
+        ax.set_title(textwrap.fill(ax.get_title(), PHONE_TITLE_CHARS))
     fig.set_size_inches(PHONE_WIDTH_IN, PHONE_PANEL_IN * len(panels))
     for t in texts(fig):
         t.set_fontsize(max(t.get_fontsize(), PHONE_MIN_PT))
     fig.tight_layout()
+    _legends_below(fig, panels)
+
+
+def _legends_below(fig, panels: list) -> None:
+    """Move each panel's legend under its x axis label, left-aligned with the figure, and make the
+    figure taller by the legends' heights so that the panels keep their size. The legends stay out
+    of tight_layout (a legend wider than its panel would squeeze the panel); their room is the
+    padding between panels and below the last one."""
+    import textwrap
+
+    import matplotlib
+    from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+    with_legend = [ax for ax in panels if ax.get_legend() is not None]
+    if not with_legend:
+        return
+    renderer = fig.canvas.get_renderer()
+    for ax in with_legend:
+        legend = ax.get_legend()
+        for t in legend.get_texts():     # as wide as the figure at most
+            t.set_text(textwrap.fill(t.get_text(), PHONE_TITLE_CHARS))
+        legend.set_in_layout(False)
+        legend.set_loc("upper left")
+    room_in = max(ax.get_legend().get_window_extent(renderer).height for ax in with_legend) / fig.dpi \
+        + 3 * LEGEND_GAP_IN
+    w, h = fig.get_size_inches()
+    fig.set_size_inches(w, h + room_in * len(with_legend))
+    last = room_in / (h + room_in * len(with_legend)) if panels[-1] in with_legend else 0.0
+    fig.tight_layout(h_pad=room_in * 72 / matplotlib.rcParams["font.size"], rect=(0, last, 1, 1))
+    for ax in with_legend:
+        ax.get_legend().set_in_layout(True)      # in the saved image's bounds again
+        # from the panel's bottom edge to the bottom of its tick labels and x label
+        drop_in = (ax.get_window_extent(renderer).y0 - ax.get_tightbbox(renderer, bbox_extra_artists=[]).y0) \
+            / fig.dpi + LEGEND_GAP_IN
+        below_panel = ax.transAxes + ScaledTranslation(0, -drop_in, fig.dpi_scale_trans)
+        # x in figure fraction (its left edge), y drop_in under the panel
+        ax.get_legend().set_bbox_to_anchor((0.0, 0.0), transform=blended_transform_factory(fig.transFigure, below_panel))
 
 
 # the page's dark colours (templates/assets/style.css: --bg, --fg, --rule)

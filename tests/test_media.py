@@ -103,3 +103,37 @@ def test_a_shorter_chain_holds_its_frame_until_its_next_timestep():
         held = min([s for s in short_ts if s >= t], default=short_ts[0])   # its latest state at time t
         assert shown[f"t = {t}"] == (round(t / 100 * 255), round(held / 100 * 255)), t
     assert shown["t = 96"][1] == shown["t = 93"][1] == round(95 / 100 * 255)   # first frame, then held
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("panels", [1, 2])
+def test_a_phone_plot_shows_its_legend_under_the_panel_and_over_nothing(panels):
+    """On a phone, a legend that sat beside the curves covered them and the y label (section 15's
+    loss plot): it goes under its panel's x label, and the panel keeps most of the width."""
+    losses = list(np.exp(-np.arange(400) / 80.0) + 0.05)
+    if panels == 1:
+        fig = media.loss_plot({"DDPM (eps, cosine T = 1000)": losses, "flow matching (velocity)": losses[::-1]},
+                              "Improved UNet: training losses at equal steps").figure
+    else:
+        fig, _ = media.figure(9.0, 3.4)
+        fig.clf()
+        for ax in fig.subplots(1, 2):
+            for name in ("DDPM", "DDIM", "Euler", "Heun"):
+                ax.plot([1, 2, 5, 10], [1, 2, 3, 4], marker="o", label=name)
+            ax.set_xlabel("steps")
+            ax.set_ylabel("recognised")
+            ax.legend(frameon=False, fontsize=7)
+    media.phone_layout(fig)
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_legend() is not None]
+    assert len(axes) == panels
+    # each panel with its title, tick labels and axis labels, without its legend
+    drawn = [ax.get_tightbbox(renderer, bbox_extra_artists=[]) for ax in axes]
+    for ax, own in zip(axes, drawn):
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not any(_overlaps(legend, box) for box in drawn)        # covers no curve and no label
+        assert legend.y1 < own.y0                                        # under its own panel
+        assert ax.get_window_extent(renderer).width > 0.55 * fig.bbox.width   # the panel is not squeezed
