@@ -128,6 +128,7 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     task = ray.remote(run_task)
     by_name = {n.name: n for n in nodes}
     refs: dict[str, object] = {}
+    pending: dict[object, str] = {}
     try:
         for node in todo:
             need = resources.needs(node.exp, opts.device, env.backend_choice.memory_gib, TASK_THREADS)
@@ -138,30 +139,52 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
                                                                         *[refs[u] for u in deps])
             tqdm.write(f"queued {node.name} ({node.reason}): {need.describe()}"
                        + (f", waits on {', '.join(deps)}" if deps else ""))
-        pending = {ref: name for name, ref in refs.items()}
+        pending.update({ref: name for name, ref in refs.items()})
         with tqdm(total=len(todo), desc="experiments", dynamic_ncols=True) as bar:
             while pending:
-                done, _ = ray.wait(list(pending), num_returns=1)
+                done = ray.wait(list(pending), num_returns=1)[0]
                 name = pending.pop(done[0])
-                try:
-                    res = ray.get(done[0])
-                except ray.exceptions.RayTaskError as e:
-                    cause = getattr(e, "cause", None)
-                    if isinstance(cause, BuildError):
-                        raise BuildError(cause.message, cause.where) from None
-                    bug = RuntimeError(f"failed on a Ray worker; the worker's traceback:\n{e}")
-                    setattr(bug, "bug_in", name)  # cli.main reports it as a bug in this experiment
-                    raise bug from None
+                res = _result(ray, done[0], name)
+                if isinstance(res, Exception):
+                    raise res
                 node = by_name[name]
                 node.entry = store.load(name, node.key)
                 node.seconds, node.device, node.host, node.ran = res["seconds"], res["device"], res["host"], True
                 bar.write(f"done {name} on {res['host']} ({res['device']}) in {res['seconds']:.1f} s")
                 bar.update()
     except BaseException:
-        for ref in refs.values():
-            ray.cancel(ref, force=True)
+        _cancel(ray, refs)
         raise
     finally:
+        # A reference freed after ray.shutdown() calls into the ended session, and Ray then ends the
+        # process (exit 1 and a native stack, after or instead of the error's line). An error's
+        # traceback keeps this frame, and every reference in it, alive until the error is reported:
+        # drop them all while the session lives
+        refs.clear()
+        pending.clear()
+        done = []
         store.recover()          # temporary folders of workers that died (their tasks were retried)
         if started:
             ray.shutdown()
+
+
+def _result(ray, ref, name: str) -> dict | Exception:
+    """A finished task's result, or the error to end the build with: a user error inside the task
+    as the local executor's one-line error, anything else as a bug in the experiment with the
+    worker's traceback. Returned, not raised, so that the error does not carry Ray's own frames
+    (and the references they hold) as its context."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, BuildError):
+            return BuildError(cause.message, cause.where)
+        bug = RuntimeError(f"failed on a Ray worker; the worker's traceback:\n{e}")
+        setattr(bug, "bug_in", name)  # cli.main reports it as a bug in this experiment
+        return bug
+
+
+def _cancel(ray, refs: dict) -> None:
+    """Cancel every task (its loop variable ends with this frame, not in the executor's)."""
+    for ref in refs.values():
+        ray.cancel(ref, force=True)

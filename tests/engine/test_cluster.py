@@ -165,6 +165,41 @@ def test_a_user_error_in_a_task_is_the_local_one_line_error(golden, tmp_path):
     assert not list((proj / "cache").glob("forward_process/.tmp-*"))
 
 
+def test_no_reference_to_a_task_outlives_the_ray_session(golden, tmp_path):
+    """A reference to a task's result that is freed after ``ray.shutdown()`` calls into the ended
+    session, and Ray then ends the whole process (exit 1, its native stack as the last line of
+    stderr), after the one-line error was printed or before: the test above failed so, now and
+    then. The error's traceback keeps the executor's frame alive until the error is reported, so
+    no frame of it may hold a reference when the executor has shut Ray down."""
+    import ray
+
+    from generator.engine import cli as build_cli
+    from generator.engine.ray_executor import execute_ray
+    from generator.errors import BuildError
+
+    proj = project(golden, tmp_path, {"forward_process": ({"image": "mnist:7:99999"}, ["noisy"])})
+    args = build_cli.parse_args(["--content", str(proj / "content"), "--cache", str(proj / "cache"),
+                                 "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"])
+    g = build_cli.gather(args)
+    _, run, _ = build_cli.plan_build(g, args)
+    with pytest.raises(BuildError) as info:
+        execute_ray(run, g.env, g.store, args.cache, None)
+    assert not ray.is_initialized()
+
+    def refs_in(value) -> bool:
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        return any(isinstance(v, ray.ObjectRef) for v in [value, *items])
+
+    held, error = [], info.value
+    while error is not None:        # the error and any it was raised from or during
+        tb = error.__traceback__
+        while tb is not None:
+            held += [f"{tb.tb_frame.f_code.co_name}: {k}" for k, v in tb.tb_frame.f_locals.items() if refs_in(v)]
+            tb = tb.tb_next
+        error = error.__cause__ or error.__context__
+    assert held == []
+
+
 @pytest.mark.parametrize("kind", ["folder", "file URL"])
 def test_two_concurrent_builds_into_one_cache(golden, local_build, tmp_path, kind):
     """Both compute the same keys at the same time; both succeed; one complete entry per key."""
