@@ -8,7 +8,7 @@ recomputing anything).
   page's (28 px tiles x2, 64 px and larger x1). A downloaded digit is then 56 px, and the page's 17
   trajectories take 10.5 MB of GIFs, against 25 MB at the page's own x4 and 4.5 MB at x1 (measured on the
   committed results). The lightbox draws it as large as the screen allows, pixel-sharp.
-* Its palette: a greyscale trajectory (every frame's R = G = B: MNIST, the stand-in model) gets the 256
+* Its palette: a greyscale trajectory (every frame's R = G = B: handwritten digits, the stand-in model) gets the 256
   grey levels, so every pixel value is kept exactly; a colour one gets one 256-colour palette chosen
   from the whole sprite sheet (median cut, no dithering), shared by every frame so colours never
   flicker between frames.

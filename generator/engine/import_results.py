@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..errors import BuildError
-from . import content, registry
+from . import content, registry, resources
 from ..paths import ROOT
 from .keys import explain_change, key_of, sha256_file
 from .store import MANIFEST, manifest_problem
@@ -105,7 +105,7 @@ def _local_keys(mans: list[dict], args) -> dict[str, Node]:
     pages = content.gather(args.content, ROOT)
     overrides, lines = content.merged_overrides(pages)
     store = open_store(args.cache)
-    cached_mnist, cached_backends = recorded_choices(experiments, store)
+    cached_backends = recorded_choices(experiments, store)
     identities = {m["ingredients"]["backend"] for m in mans if m["ingredients"].get("backend")}
     seeds = {m["ingredients"].get("seed") for m in mans}
     if len(identities) > 1 or len(seeds) > 1:
@@ -117,11 +117,10 @@ def _local_keys(mans: list[dict], args) -> dict[str, Node]:
         ident = next(iter(identities))
         backend = select.name_of(ident)
         cached_backends = {**cached_backends, backend: ident}
-    opts = Options(seed=next(iter(seeds)), device="cpu", backend="auto", frozen=True, mnist=args.mnist,
-                   mnist_dir=args.mnist_dir, cache_dir=Path(args.cache), content_dir=Path(args.content), weights=args.weights,
-                   declared_backend=backend or content.declared_backend(pages), cached_mnist=cached_mnist,
-                   cached_backends=cached_backends)
-    env = Environment(opts)
+    opts = Options(seed=next(iter(seeds)), device="cpu", backend="auto", frozen=True, cache_dir=Path(args.cache),
+                   content_dir=Path(args.content), weights=args.weights,
+                   declared_backend=backend or content.declared_backend(pages), cached_backends=cached_backends)
+    env = Environment(opts, resources.configure(args, experiments, store, frozen=True))
     names = {m["ingredients"].get("name") for m in mans} & set(experiments)
     roots = page_roots(pages, overrides, env.backend_choice) | names
     nodes = plan(experiments, overrides, env, store, lines, roots=sorted(roots))

@@ -10,11 +10,11 @@ passes through:
 * ``generator.artifacts``: how returned values become files (PNG, WebP, JSON, safetensors);
 * ``generator.results``: how an experiment reads an upstream result (parameters, JSON, tensors);
 * ``generator.params``: how parameters are typed and checked (also when read back from a result);
-* ``generator.data.mnist`` for experiments that read MNIST (how the split is loaded);
+* the ``key_modules`` of each resource an experiment uses (how its data is read; engine/resources.py);
 * ``generator.models.select`` for Part A experiments (how the backend is chosen and built,
   which imports the DeepFloyd and scratch backends).
 
-Every other module is listed in ``OUTSIDE_KEYS`` with the reason it cannot change a result;
+Every other module is listed in ``outside_keys()`` with the reason it cannot change a result;
 ``tests/engine/test_key_scope.py`` proves that each module is one or the other.
 """
 from __future__ import annotations
@@ -167,17 +167,16 @@ def explain_change(old: dict, new: dict) -> list[str]:
 
 
 ALWAYS = ("generator.context", "generator.artifacts", "generator.results", "generator.params")
-MNIST = ("generator.data.mnist",)
 BACKEND = ("generator.models.select",)
 
 OUTSIDE_KEYS = {
     "generator/engine/cli.py": "parses options; every option that shapes a result (seed, device, backend, weights, "
-                        "MNIST source) enters the key as a value",
+                        "a resource's choice) enters the key as a value",
     "generator/engine/content.py": "reads Markdown pages and front matter; the overrides it finds enter the key as "
                             "resolved parameter values",
     "generator/engine/registry.py": "finds experiment modules and their declarations; each module's source is in its key",
     "generator/engine/plan.py": "computes keys and looks entries up; parameters are resolved by generator/params.py "
-                               "(in every key), MNIST and the Part A model are built by the modules in the key of "
+                               "(in every key), resources and the Part A model are built by the modules in the key of "
                                "every result that uses them; it only keeps what they built for the build's length",
     "generator/engine/run.py": "hands an experiment its Context (generator/context.py) and upstream Results "
                               "(generator/results.py), both in every key, and passes the values it returns, unread "
@@ -191,7 +190,7 @@ OUTSIDE_KEYS = {
     "generator/engine/atomic.py": "renames folders into place and removes leftovers; moves bytes it never reads",
     "generator/engine/object_store.py": "the same store on fsspec URLs (byte-identical entries, tests/engine/test_cluster.py)",
     "generator/engine/ray_executor.py": "runs the same run_node on Ray workers (byte-identical, tests/engine/test_cluster.py)",
-    "generator/engine/resources.py": "CPU/GPU/memory requests for Ray tasks; scheduling only",
+    "generator/engine/cluster_needs.py": "CPU/GPU/memory requests for Ray tasks; scheduling only",
     "generator/engine/threads.py": "picks the torch thread count; this changes at most one grey level in a few "
                             "trajectory pixels (summation order), recorded in provenance, tolerance tested "
                             "in tests/test_determinism.py",
@@ -205,14 +204,33 @@ OUTSIDE_KEYS = {
                                            "never read by an experiment",
     "generator/engine/site_guard.py": "decides which folder --site may replace; touches no result",
     "generator/engine/estimate.py": "estimates a rerun's seconds from provenance and a benchmark; never hashed",
+    "generator/engine/resources.py": "the resource protocol: which identity and which modules enter a key, "
+                                     "decided by the resources themselves",
     "generator/engine/import_results.py": "copies verified entries into the cache; each entry's key is checked "
                                           "against the key this checkout plans, so it cannot change one",
 }
 
 
+def outside_keys() -> dict[str, str]:
+    """{path: reason} of every module outside every key: the engine's (``OUTSIDE_KEYS``) and the
+    modules of the package where the science registers its resources, with the reason it gives."""
+    import importlib
+
+    from .resources import PACKAGE
+
+    package = importlib.import_module(PACKAGE)
+    folder = Path(package.__path__[0])
+    return {**OUTSIDE_KEYS, **{p.relative_to(ROOT).as_posix(): package.OUTSIDE_KEYS_REASON
+                               for p in sorted(folder.glob("*.py"))}}
+
+
 def engine_modules(exp) -> tuple[str, ...]:
-    """Engine modules (dotted names) whose source closure joins ``exp``'s key."""
-    return ALWAYS + (MNIST if exp.uses_mnist else ()) + (BACKEND if exp.uses_backend else ())
+    """Modules (dotted names) besides its own whose source closure joins ``exp``'s key: those every
+    result passes through, and those that build each resource it uses."""
+    from .resources import registered
+
+    used = tuple(m for r in registered().values() if exp.uses(r.name) for m in r.key_modules)
+    return ALWAYS + used + (BACKEND if exp.uses_backend else ())
 
 
 def sources(exp) -> dict[str, str]:

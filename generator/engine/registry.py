@@ -8,7 +8,8 @@ that its cache key covers only the code that computes results):
 * ``ARTIFACTS``: ``{name: kind}`` of what ``run`` returns (checked before anything runs);
 * ``run(params, ctx) -> dict``: the computation;
 * optional ``SECTION`` (the report section), ``USES_BACKEND`` (a Part A technique that
-  runs on the selected backend) and ``USES_MNIST`` (reads the MNIST split);
+  runs on the selected backend) and ``USES_<NAME>`` for each resource it reads (``ctx.<name>``,
+  generator/engine/resources.py);
 * optional ``consumer_view(ingredients, consumer_params) -> dict``: what a consumer's key takes
   of this result, where a consumer depends on a part of it only (each Part A result on the
   embeddings of its own prompts). Default: the whole result (its key).
@@ -55,9 +56,9 @@ class Experiment:
     def uses_backend(self) -> bool:
         return bool(getattr(self.module, "USES_BACKEND", False))
 
-    @property
-    def uses_mnist(self) -> bool:
-        return bool(getattr(self.module, "USES_MNIST", False))
+    def uses(self, resource: str) -> bool:
+        """Whether it reads the resource of that name (``USES_<NAME> = True``; engine/resources.py)."""
+        return bool(getattr(self.module, f"USES_{resource.upper()}", False))
 
     def key_for(self, key: str, ingredients: dict, consumer_params) -> str:
         """What enters a consumer's key for this upstream result (``consumer_view``)."""

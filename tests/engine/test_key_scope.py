@@ -1,7 +1,7 @@
 """Every file that can shape a result is in that result's key (issue: silent stale results).
 
 Each ``generator`` module is either hashed into the key of every experiment it can affect, or
-listed in ``keys.OUTSIDE_KEYS`` with the reason it cannot change a result. Keys hash the
+listed in ``keys.outside_keys()`` with the reason it cannot change a result. Keys hash the
 code without comments or docstrings, so editing prose in a trained module never reruns it.
 """
 from __future__ import annotations
@@ -23,18 +23,20 @@ def keyed_sources() -> dict[str, dict[str, str]]:
 
 def test_every_module_is_in_a_key_or_listed_with_a_reason():
     keyed = set().union(*(set(s) for s in keyed_sources().values()))
-    outside = set(keys.OUTSIDE_KEYS)
+    outside = set(keys.outside_keys())
     assert not (keyed & outside), f"listed as outside every key but hashed: {sorted(keyed & outside)}"
     assert set(MODULES) - keyed - outside == set(), "modules neither keyed nor listed with a reason"
     assert outside <= set(MODULES), f"listed but gone: {sorted(outside - set(MODULES))}"
-    assert all(len(reason) > 20 for reason in keys.OUTSIDE_KEYS.values())
+    assert all(len(reason) > 20 for reason in keys.outside_keys().values())
 
 
 def test_the_engine_is_a_package_of_its_own_that_no_science_module_imports():
-    """generator/engine/ holds exactly the modules outside every key; the science never reaches back
-    into it, so moving or editing engine code cannot rerun a result."""
+    """generator/engine/ and the resource adapters that the science registers for it
+    (generator/resources/) hold exactly the modules outside every key; the science never reaches
+    back into the engine, so moving or editing engine code cannot rerun a result."""
     engine = {m for m in MODULES if m.startswith("generator/engine/")}
-    assert engine == set(keys.OUTSIDE_KEYS)
+    adapters = {m for m in MODULES if m.startswith("generator/resources/")}
+    assert engine | adapters == set(keys.outside_keys())
     science = [m for m in MODULES if m not in engine]
     reaching = {m: sorted(set(keys.source_closure(m[:-3].replace("/", "."))) & engine) for m in science}
     assert {m: e for m, e in reaching.items() if e} == {}
@@ -56,7 +58,7 @@ def test_engine_code_that_shapes_results_is_in_the_keys_it_affects():
         # seeding and artifact encoding shape every result (media objects encode themselves and come
         # with the experiment's own imports)
         assert {"generator/context.py", "generator/artifacts.py"} <= set(files), name
-        assert ("generator/data/mnist.py" in files) == bool(exp.uses_mnist or "generator/data/mnist.py" in
+        assert ("generator/data/mnist.py" in files) == bool(exp.uses("mnist") or "generator/data/mnist.py" in
                                                              keys.source_closure(exp.module.__name__)), name
         if exp.uses_backend:  # backend construction, DeepFloyd and scratch alike
             assert {"generator/models/select.py", "generator/models/deepfloyd.py",
@@ -72,10 +74,10 @@ def test_a_code_change_in_any_module_changes_exactly_the_keys_that_hash_it(modul
     after = keyed_sources()
     changed = {n for n in EXPERIMENTS if keys.key_of(before[n]) != keys.key_of(after[n])}
     assert changed == {n for n in EXPERIMENTS if module in before[n]}
-    if module in keys.OUTSIDE_KEYS:
+    if module in keys.outside_keys():
         assert changed == set()
     else:
-        assert changed, f"{module} changes no key and is not listed in keys.OUTSIDE_KEYS"
+        assert changed, f"{module} changes no key and is not listed in keys.outside_keys()"
 
 
 CODE = '''"""Module docstring."""
@@ -211,7 +213,7 @@ def test_no_module_outside_the_keys_can_change_an_artifact_without_changing_its_
     before = snapshot()
     t0 = time.time_ns()
     wrapped = 0
-    for path in keys.OUTSIDE_KEYS:
+    for path in keys.outside_keys():
         wrapped += _mutate_every_function(importlib.import_module(path[:-3].replace("/", ".")), monkeypatch)
     assert wrapped > 100
     code, _, err = build(proj, "--force", *{name for name, _ in before}, capsys=capsys)
