@@ -14,8 +14,7 @@ from generator import media
 from generator.diffusion.flow_sampling import sample_ode
 from generator.models.improved_unet import ImprovedUNet
 
-TOLERANCE_GREY_LEVELS = 1
-TOLERANCE_SHARE = 1e-3
+from .tolerances import TOLERANCE_GREY_LEVELS, TOLERANCE_SHARE
 
 
 def encoded_trajectory(threads: int) -> np.ndarray:

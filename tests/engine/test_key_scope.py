@@ -224,3 +224,19 @@ def test_no_module_outside_the_keys_can_change_an_artifact_without_changing_its_
         (proj / "cache" / k[0] / k[1][:16] / "manifest.json").stat().st_mtime_ns > t0 for _ in [0])}
     assert rebuilt_same_key, "no result was recomputed under its old key: the probe tested nothing"
     assert [k[0] for k in rebuilt_same_key if after[k] != before[k]] == []
+
+
+def test_tests_share_helpers_not_other_test_modules():
+    """A test module imports helpers (tests/tiny_report.py, tests/tolerances.py, fixtures), never
+    another test module, whose tests would then be collected or coupled twice."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if "vendor" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.rpartition(".")[2].startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)}: from {'.' * node.level}{node.module}")
+    assert found == []

@@ -13,7 +13,7 @@ from PIL import Image
 from generator.engine import cli
 from generator.paths import ROOT
 
-from ..test_determinism import TOLERANCE_GREY_LEVELS, TOLERANCE_SHARE
+from ..tolerances import TOLERANCE_GREY_LEVELS, TOLERANCE_SHARE
 
 QUICK = ["forward_process", "classical_denoising", "one_step_denoising", "iterative_denoising",
          "sampling_from_noise", "inpainting", "sampling", "cfg_sampling"]   # about 30 s together at one thread
