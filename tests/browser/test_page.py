@@ -81,7 +81,7 @@ def test_bytes_before_and_after_scrolling_stay_within_budget(browser, server, wi
     ctx, page, _ = open_report(browser, server, viewport={"width": width, "height": 900})
     before = page.evaluate(TRANSFERRED)
     height = page.evaluate("document.documentElement.scrollHeight")
-    for y in range(0, height + 900, 600):
+    for y in range(0, height + 900, 900):      # a screen at a time, as a reader flicks through it
         page.evaluate(f"window.scrollTo(0, {y})")
         page.wait_for_timeout(60)
     page.wait_for_load_state("networkidle")
