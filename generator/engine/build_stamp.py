@@ -8,8 +8,8 @@ size and modification time (ns) of every file that build read or wrote:
 * the code (``generator/**.py``, ``build.py``), the content and the templates,
 * the input files named by parameters,
 * every file of every cache entry the page used, and every file of the site it wrote,
-* the places that decide the Part A backend (the DeepFloyd folders of the Hugging Face cache,
-  ``--weights``) and each resource's choice (its ``watched_places``),
+* the places that decide each resource's choice (its ``watched_places``: a model's weight
+  folders, a dataset's files),
 
 and the command-line options and environment variables that shape a build. If all are as
 recorded, the build is a no-op without importing torch. Any difference, a missing stamp,
@@ -29,7 +29,7 @@ from .resources import registered
 
 ENV_VARS = ("HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "OMP_NUM_THREADS", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL",
             "GITHUB_SHA")
-OPTIONS = ("backend", "device", "seed", "weights", "offload", "threads", "content", "templates", "cache", "site")
+OPTIONS = ("device", "seed", "threads", "content", "templates", "cache", "site")   # and each resource's own
 
 
 def path_of(cache_dir: Path) -> Path:
@@ -51,13 +51,7 @@ def _files(folder: Path) -> Iterable[Path]:
 
 def _watched_places(args) -> list[Path]:
     """Folders whose mere appearance changes what a build would do (no contents hashed)."""
-    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache" /
-                                                                       "huggingface")) / "hub")
-    places = [hub / "models--DeepFloyd--IF-I-XL-v1.0" / "refs" / "main",
-              hub / "models--DeepFloyd--IF-II-L-v1.0" / "refs" / "main"]
-    if args.weights is not None:
-        places += [Path(args.weights), *Path(args.weights).glob("*")]
-    return places + [p for r in registered().values() for p in r.watched_places(args)]
+    return [p for r in registered().values() for p in r.watched_places(args)]
 
 
 def _fingerprint(args, root: Path, files: Iterable[Path]) -> dict:

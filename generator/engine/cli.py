@@ -31,20 +31,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--gc", action="store_true", help="delete cache entries that nothing references")
     ap.add_argument("--yes", action="store_true",
                     help="start a recompute estimated above 10 minutes without asking (only a terminal asks)")
-    ap.add_argument("--backend", default="auto", choices=["auto", "deepfloyd", "scratch"],
-                    help="Part A model: DeepFloyd IF (GPU + weights) or the scratch model trained on digits here (default: auto)")
     ap.add_argument("--device", default=None,
                     help="torch device: cpu, cuda, cuda:1 ... (default: cpu; a result the cache holds from "
                          "another device is then used as it is, and the summary says so)")
     ap.add_argument("--precision", default=None, choices=["fp32", "bf16"],
                     help="fp32, or bf16 autocast: faster on CPUs with bf16 matrix units (Intel AMX) and on GPUs; "
                          "part of every result's key (default: fp32)")
-    ap.add_argument("--weights", type=Path, default=None, metavar="DIR",
-                    help="a local copy of the DeepFloyd IF weights: DIR/IF-I-XL-v1.0 and DIR/IF-II-L-v1.0 "
-                         "(save_pretrained or `huggingface-cli download --local-dir`), or a hub cache folder "
-                         "(default: the Hugging Face cache, HF_HOME)")
-    ap.add_argument("--offload", action=argparse.BooleanOptionalAction, default=None,
-                    help="DeepFloyd: model CPU offload, for GPUs under 24 GB (default: on for those)")
     ap.add_argument("--threads", type=int, default=None, metavar="N",
                     help="CPU threads for torch (default: the cores that are idle at start-up)")
     ap.add_argument("--seed", type=int, default=180, help="the one random seed of every experiment (default: 180)")
@@ -111,15 +103,14 @@ def _node_estimate(node, threads: int) -> str:
     return "?" if s is None else estimate.duration(s)
 
 
-def _check_runnable(todo, backend) -> None:
-    """A Part A model rendered from recorded results (DeepFloyd without its weights) computes nothing:
-    one line naming what would have to run, before anything runs."""
-    if backend.cannot_run is None:
-        return
-    need = [n.name for n in todo if n.exp.uses_backend or n.name in backend.upstream]
-    if need:
-        raise BuildError(f"{len(need)} result(s) must be computed ({', '.join(need)}) but {backend.cannot_run}",
-                         "--backend")
+def _check_runnable(todo, resources: dict) -> None:
+    """A resource that can compute nothing (a model rendered from its recorded results only): one line naming what would have to run, before anything runs."""
+    for r in resources.values():
+        refused = r.cannot_run()
+        need = [n.name for n in todo if n.exp.uses(r.name) or n.name in r.upstream()] if refused else []
+        if refused and need:
+            raise BuildError(f"{len(need)} result(s) must be computed ({', '.join(need)}) but {refused[0]}",
+                             refused[1])
 
 
 MAX_SEED = 2**32 - 1   # numpy's and every generator's range; torch takes more, the course's seeds are small
@@ -152,7 +143,7 @@ class Gathered:
     overrides: dict
     lines: dict      # (experiment, parameter) -> "file:line" of its override
     store: Any       # store.ResultStore
-    env: Any         # plan.Environment: options, resources and the Part A model, each resolved once
+    env: Any         # plan.Environment: options and resources, each resolved once
     renderer: Any    # render.Renderer, its templates checked
 
 
@@ -196,17 +187,14 @@ def prepare(args: argparse.Namespace) -> int:
     local_cache = {} if "://" in args.cache else {"the cache": Path(args.cache)}
     site_guard.check(args.site, {**local_cache, "the content": args.content, "the templates": args.templates},
                      repository=ROOT)
-    if args.weights is not None and not args.weights.is_dir():
-        raise BuildError(f"'{args.weights}' is not a folder. Fix: pass the folder that holds IF-I-XL-v1.0 and "
-                         "IF-II-L-v1.0 (or a Hugging Face hub cache)", "--weights")
     return n_threads
 
 
 def gather(args: argparse.Namespace) -> Gathered:
     """1. Pages, references, overrides and templates are checked before anything runs; the cache is
-    opened (and what killed builds left is settled); resources and the Part A model are configured."""
+    opened (and what killed builds left is settled); resources are configured, and the page variant chosen."""
     from . import object_store
-    from .plan import Environment, Options, recorded_choices
+    from .plan import Environment, Options
     from .render import Renderer
 
     experiments = registry.discover()
@@ -218,18 +206,19 @@ def gather(args: argparse.Namespace) -> Gathered:
     for d in store.recover(alone=store.hold_lock()):
         print(f"recovered from an interrupted build: {d}")
     opts = Options(seed=args.seed, device=args.device or "cpu", precision=args.precision or "fp32",
-                   numerics_given=args.device is not None or args.precision is not None,
-                   backend=args.backend, frozen=args.frozen, force=tuple(args.force),
-                   cache_dir=Path(args.cache), content_dir=Path(args.content), weights=args.weights,
-                   offload=args.offload, declared_backend=content.declared_backend(pages),
-                   cached_backends=recorded_choices(experiments, store))
-    env = Environment(opts, resources.configure(args, experiments, store, args.frozen))
+                   numerics_given=args.device is not None or args.precision is not None, frozen=args.frozen,
+                   force=tuple(args.force), cache_dir=Path(args.cache), content_dir=Path(args.content))
+    declared = {name: content.declared(pages, r.front_matter_key) if r.front_matter_key else None
+                for name, r in resources.registered().items()}
+    env = Environment(opts, resources.configure(args, experiments, store, args.frozen, declared))
     renderer = Renderer(args.templates)
     for page in pages:
         renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")
-    backend = env.backend_choice
-    print(f"Part A backend: {backend.name} ({backend.reason})")
-    content.number_figures(pages, backend.name)
+    variant = resources.variant_of(env.resources)     # chooses what selects the page variant, said at once
+    for r in env.resources.values():
+        if r.variant() is not None:
+            print(r.chosen())
+    content.number_figures(pages, variant)
     return Gathered(experiments, pages, overrides, lines, store, env, renderer)
 
 
@@ -238,10 +227,10 @@ def plan_build(g: Gathered, args: argparse.Namespace) -> tuple[list, list, list]
     closure when given, those of them not fresh)."""
     from .plan import page_roots, plan
 
-    roots = sorted(page_roots(g.pages, g.overrides, g.env.backend_choice) | set(args.only) | set(args.force))
+    roots = sorted(page_roots(g.pages, g.overrides, g.env.resources) | set(args.only) | set(args.force))
     nodes = plan(g.experiments, g.overrides, g.env, g.store, g.lines, roots=roots)
     for r in g.env.resources.values():      # what each resource the plan needed was chosen as, and why
-        if r.chosen():
+        if r.variant() is None and r.chosen():
             print(r.chosen())
     run = nodes
     if args.only:
@@ -264,7 +253,7 @@ def run_build(g: Gathered, args: argparse.Namespace, run: list, todo: list, n_th
     """3. Run what is missing or stale, after an estimate (and a question above 10 minutes). False when
     the user said no."""
     if todo and not args.frozen:
-        _check_runnable(todo, g.env.backend_choice)
+        _check_runnable(todo, g.env.resources)
         est = estimate.of_nodes(todo, n_threads)
         print(f"will run {len(todo)} result(s): {', '.join(n.name for n in todo)}; {est.text()}")
         if not estimate.confirm(est, args.yes):
@@ -289,14 +278,13 @@ def render_build(g: Gathered, args: argparse.Namespace, nodes: list, t0: float) 
 
     rows = summary_rows(nodes)
     print_table(rows, ["experiment", "result", "seconds", "device", "host", "reason"])
-    shown = page_roots(g.pages, {}, g.env.backend_choice)   # what the page draws or quotes on this model
+    shown = page_roots(g.pages, {}, g.env.resources)   # what the page draws or quotes in this variant
     missing = sorted(shown - {n.name for n in nodes if n.entry})
     if missing:
         print(f"site not rendered: no results yet for {', '.join(missing)} (run without --only)")
         return
-    backend = g.env.backend_choice
-    build_line = {"seed": args.seed, "backend": backend.name, "backend_label": backend.label,
-                  "backend_reason": backend.reason}
+    build_line = {"seed": args.seed, "variant": resources.variant_of(g.env.resources),
+                  **{k: v for r in g.env.resources.values() for k, v in r.page_facts().items()}}
     render_site(g.pages, {n.name: n.entry for n in nodes}, g.renderer, args.site, args.templates / "assets",
                 build_line, rows)
     if not args.only:

@@ -54,8 +54,8 @@ class FigureRef:
     number: int = 0     # 0: not shown on this build's Part A model
     only_on: Optional[str] = None   # inside <div class="on-MODEL">: shown on that Part A model only
 
-    def shown_on(self, backend: str) -> bool:
-        return self.only_on in (None, backend)
+    def shown_on(self, variant: Optional[str]) -> bool:
+        return self.only_on in (None, variant)
 
 
 @dataclass
@@ -254,13 +254,13 @@ def check_references(pages: list[Page], experiments: dict) -> None:
             values.check(ref, experiments)
 
 
-def number_figures(pages: list[Page], backend: str) -> None:
+def number_figures(pages: list[Page], variant: Optional[str]) -> None:
     """Number the figures this build's page shows (1, 2, ... in reading order); a figure written for
-    another Part A model only (inside ``<div class="on-MODEL">``) gets 0 and leaves no gap."""
+    another page variant only (inside ``<div class="on-VARIANT">``) gets 0 and leaves no gap."""
     n = 0
     for page in pages:
         for fig in page.figures:
-            shown = fig.shown_on(backend)
+            shown = fig.shown_on(variant)
             n += shown
             fig.number = n if shown else 0
 
@@ -276,15 +276,15 @@ def check_front_matter(pages: list[Page], experiments: dict) -> None:
                                  f"indent it under an 'experiments:' line", line)
 
 
-def declared_backend(pages: list[Page]) -> Optional[str]:
-    """The Part A model the report declares in its front matter (``backend: scratch`` or
-    ``backend: deepfloyd``), so that which model the published page shows never depends on the
-    weights of the machine that renders it. None where no page declares one."""
-    found = {str(p.meta["backend"]): p for p in pages if "backend" in p.meta}
+def declared(pages: list[Page], key: str) -> Optional[str]:
+    """The choice the report declares in its front matter under ``key`` (a resource's, such as the
+    model the page shows), so that what the published page shows never depends on the machine that
+    renders it. None where no page declares one."""
+    found = {str(p.meta[key]): p for p in pages if key in p.meta}
     if len(found) > 1:
         (a, pa), (b, pb) = list(found.items())[:2]
-        raise BuildError(f"the pages declare two Part A models, '{a}' ({pa.meta_lines['backend']}) and '{b}'. "
-                         "Fix: declare one 'backend' for the report", pb.meta_lines["backend"])
+        raise BuildError(f"the pages declare two values of '{key}', '{a}' ({pa.meta_lines[key]}) and '{b}'. "
+                         f"Fix: declare one '{key}' for the report", pb.meta_lines[key])
     return next(iter(found), None)
 
 

@@ -1,6 +1,6 @@
 """``python build.py --import-results FILE|DIR|URL``: results computed elsewhere, brought in verified.
 
-A GPU machine or Colab (notebooks/colab.ipynb) computes the DeepFloyd results and hands back
+A GPU machine or Colab (notebooks/colab.ipynb) computes results this machine cannot and hands back
 their cache entries, as a zip or a folder laid out as the cache is (``NAME/KEY16/manifest.json``
 and the artifact files). Each entry is checked before it is added to the cache:
 
@@ -23,7 +23,7 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from ..errors import BuildError
 from . import content, registry, resources
@@ -95,34 +95,35 @@ def verify(d: Path) -> tuple[dict | None, str]:
 
 def _local_keys(mans: list[dict], args) -> dict[str, Node]:
     """{experiment: planned node}, planned from this checkout's code and content as a build would plan
-    them (the page's figures and the imported experiments), with the Part A model and seed that the
-    entries ``mans`` record."""
-    from .plan import Environment, Options, page_roots, plan, recorded_choices
+    them (the page's figures and the imported experiments), with the resources' choices (the model
+    that drew them) and the seed that the entries ``mans`` record."""
+    from .plan import Environment, Options, page_roots, plan
     from .object_store import open_store
-    from ..models import select
 
     experiments = registry.discover()
     pages = content.gather(args.content, ROOT)
     overrides, lines = content.merged_overrides(pages)
     store = open_store(args.cache)
-    cached_backends = recorded_choices(experiments, store)
-    identities = {m["ingredients"]["backend"] for m in mans if m["ingredients"].get("backend")}
     seeds = {m["ingredients"].get("seed") for m in mans}
-    if len(identities) > 1 or len(seeds) > 1:
-        raise BuildError("the results come from several Part A models or seeds "
-                         f"({', '.join(sorted(map(str, identities | seeds)))}). Fix: import one build's results at "
-                         "a time", "--import-results")
-    backend = None
-    if identities:
-        ident = next(iter(identities))
-        backend = select.name_of(ident)
-        cached_backends = {**cached_backends, backend: ident}
-    opts = Options(seed=next(iter(seeds)), device="cpu", backend="auto", frozen=True, cache_dir=Path(args.cache),
-                   content_dir=Path(args.content), weights=args.weights,
-                   declared_backend=backend or content.declared_backend(pages), cached_backends=cached_backends)
-    env = Environment(opts, resources.configure(args, experiments, store, frozen=True))
+    if len(seeds) > 1:
+        raise BuildError(f"the results come from several seeds ({', '.join(sorted(map(str, seeds)))}). Fix: import "
+                         "one build's results at a time", "--import-results")
+    extra: dict[str, dict[str, str]] = {}
+    declared: dict[str, Optional[str]] = {}
+    for name, r in resources.registered().items():
+        found = {i for m in mans if (i := resources.identity_in(m["ingredients"], r))}
+        if len(found) > 1:
+            raise BuildError(f"the results come from several choices of {name} ({', '.join(sorted(found))}). Fix: "
+                             "import one build's results at a time", "--import-results")
+        ident = next(iter(found), None)
+        extra[name] = {r.group_of(ident): ident} if ident else {}
+        page = content.declared(pages, r.front_matter_key) if r.front_matter_key else None
+        declared[name] = r.group_of(ident) if ident and r.front_matter_key else page
+    opts = Options(seed=next(iter(seeds)), device="cpu", frozen=True, cache_dir=Path(args.cache),
+                   content_dir=Path(args.content))
+    env = Environment(opts, resources.configure(args, experiments, store, True, declared, extra))
     names = {m["ingredients"].get("name") for m in mans} & set(experiments)
-    roots = page_roots(pages, overrides, env.backend_choice) | names
+    roots = page_roots(pages, overrides, env.resources) | names
     nodes = plan(experiments, overrides, env, store, lines, roots=sorted(roots))
     return {n.name: n for n in nodes}
 
@@ -160,8 +161,9 @@ def import_results(spec: str, args) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.copytree(d, tmp)
             os.replace(tmp, final)
-            rows.append((name, "imported", man["provenance"].get("device", "") + ", "
-                         + str(man["ingredients"].get("backend") or "no Part A model")))
+            made_with = [i for r in resources.registered().values()
+                         if (i := resources.identity_in(man["ingredients"], r))]
+            rows.append((name, "imported", ", ".join([man["provenance"].get("device", ""), *made_with])))
     width = max(len(r[0]) for r in rows)
     for name, status, why in rows:
         print(f"{name.ljust(width)}  {status}: {why}")

@@ -3,16 +3,15 @@
 A key is the sha256 of a result's *ingredients*: its name, resolved parameters, the source of its
 experiment module and of every ``generator`` module it imports (transitively), without comments or
 docstrings, plus the engine modules that shape every result, input-file hashes, upstream keys,
-backend identity, seed and numeric regime (device type, precision). The modules every value
-passes through:
+the identity of each resource it uses, seed and numeric regime (device type, precision). The
+modules every value passes through:
 
 * ``generator.context``: seeding, the device and the numeric regime, what ``run`` may use;
 * ``generator.artifacts``: how returned values become files (PNG, WebP, JSON, safetensors);
 * ``generator.results``: how an experiment reads an upstream result (parameters, JSON, tensors);
 * ``generator.params``: how parameters are typed and checked (also when read back from a result);
-* the ``key_modules`` of each resource an experiment uses (how its data is read; engine/resources.py);
-* ``generator.models.select`` for Part A experiments (how the backend is chosen and built,
-  which imports the DeepFloyd and scratch backends).
+* the ``key_modules`` of each resource an experiment uses (how its data is read or its model
+  chosen and built; engine/resources.py).
 
 Every other module is listed in ``outside_keys()`` with the reason it cannot change a result;
 ``tests/engine/test_key_scope.py`` proves that each module is one or the other.
@@ -155,8 +154,8 @@ def explain_change(old: dict, new: dict) -> list[str]:
                 reasons.append(label.format(f).replace("changed", "removed"))
             elif o[f] != n[f]:
                 reasons.append(label.format(f))
-    for k in ("backend", "seed", "name"):
-        if old.get(k) != new.get(k):
+    for k in sorted((set(old) | set(new)) - {"params", "sources", "inputs", "upstream", "numerics"}):
+        if old.get(k) != new.get(k):        # seed, name, a resource's own slot (the model that drew it)
             reasons.append(f"{k}: {old.get(k)} -> {new.get(k)}")
     if old.get("numerics") != new.get("numerics"):
         words = lambda r: " ".join((r or {"device": "?", "precision": "?"}).values())  # noqa: E731
@@ -167,11 +166,10 @@ def explain_change(old: dict, new: dict) -> list[str]:
 
 
 ALWAYS = ("generator.context", "generator.artifacts", "generator.results", "generator.params")
-BACKEND = ("generator.models.select",)
 
 OUTSIDE_KEYS = {
-    "generator/engine/cli.py": "parses options; every option that shapes a result (seed, device, backend, weights, "
-                        "a resource's choice) enters the key as a value",
+    "generator/engine/cli.py": "parses options; every option that shapes a result (seed, device, a resource's "
+                        "choice) enters the key as a value",
     "generator/engine/content.py": "reads Markdown pages and front matter; the overrides it finds enter the key as "
                             "resolved parameter values",
     "generator/engine/registry.py": "finds experiment modules and their declarations; each module's source is in its key",
@@ -230,7 +228,7 @@ def engine_modules(exp) -> tuple[str, ...]:
     from .resources import registered
 
     used = tuple(m for r in registered().values() if exp.uses(r.name) for m in r.key_modules)
-    return ALWAYS + used + (BACKEND if exp.uses_backend else ())
+    return ALWAYS + used
 
 
 def sources(exp) -> dict[str, str]:

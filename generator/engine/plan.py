@@ -6,20 +6,19 @@ compute. ``run.execute`` (or ``ray_executor.execute_ray``) then runs what is mis
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 
 from ..errors import BuildError
 from ..paths import ROOT
 from . import keys
-from ..results import Result
 from .store import CorruptEntry, Entry, ResultStore
 from .. import params as params_mod
 from .registry import Experiment, closure
-from .resources import Resource, defaults as resource_defaults
+from .resources import Resource, defaults as resource_defaults, made_with, variant_of
 
 
 @dataclass
@@ -28,18 +27,12 @@ class Options:
     device: str = "cpu"
     precision: str = "fp32"          # fp32 | bf16 (autocast)
     # --device or --precision given: results must come from exactly that regime. Otherwise a result
-    # cached under another regime (a DeepFloyd page computed on a GPU) is used when it is fresh
+    # cached under another regime (a page computed on a GPU) is used when it is fresh
     numerics_given: bool = False
-    backend: str = "auto"            # auto | deepfloyd | scratch
     frozen: bool = False
     force: tuple[str, ...] = ()
     cache_dir: Path = ROOT / "cache"
     content_dir: Path = ROOT / "content"   # a file: input is a path inside it
-    weights: Optional[Path] = None   # --weights: a local copy of the DeepFloyd IF weights
-    offload: Optional[bool] = None   # --offload: model CPU offload (None: on for cards under 24 GB)
-    declared_backend: Optional[str] = None   # the page's front matter 'backend'
-    # what the cached results were computed from (``recorded_choices``): auto resolves to these
-    cached_backends: dict[str, str] = field(default_factory=dict)      # backend name -> identity
 
 
 @dataclass
@@ -66,14 +59,12 @@ class Node:
 
 
 class Environment:
-    """What a whole build shares: its options, its resources (``resources.Resource``: each chosen
-    and built once, and read by an experiment as ``ctx.<name>``) and the Part A backend."""
+    """What a whole build shares: its options and its resources (``resources.Resource``: each chosen
+    and built once, and read by an experiment as ``ctx.<name>``)."""
 
     def __init__(self, opts: Options, resources: Optional[dict[str, Resource]] = None):
         self.opts = opts
-        self.resources = resources if resources is not None else resource_defaults(opts.frozen)
-        self._backend_choice = None
-        self._built: tuple = (None, None)  # (upstream keys, the backend built from them)
+        self.resources = resources if resources is not None else resource_defaults(frozen=opts.frozen)
 
     def __getattr__(self, name: str) -> Any:
         """``env.<name>``: the value of the resource of that name (what ``ctx.<name>`` returns)."""
@@ -82,61 +73,19 @@ class Environment:
             return resources[name].value()
         raise AttributeError(name)
 
-    @property
-    def backend_choice(self):
-        if self._backend_choice is None:
-            from ..models import select
-
-            self._backend_choice = select.choose(self.opts.backend, self.opts.device, self.opts.weights,
-                                                 self.opts.offload, self.opts.declared_backend,
-                                                 self.opts.cached_backends)
-        return self._backend_choice
-
-    def backend(self, upstream: dict[str, Result]):
-        """The Part A model, built once per build from its upstream results (each DeepFloyd stage is
-        loaded once, and stage II only when a result is upsampled)."""
-        names = self.backend_choice.upstream
-        key = tuple(upstream[n].key for n in names)
-        if self._built[0] != key:
-            self._built = (key, self.backend_choice.make({n: upstream[n] for n in names},
-                                                         torch.device(self.opts.device)))
-        return self._built[1]
+    def used_by(self, exp: Experiment) -> list[Resource]:
+        return [r for r in self.resources.values() if exp.uses(r.name)]
 
 
-def made_with(backend: str):
-    """A manifest filter: results computed on the Part A ``backend`` (``Store.previous``'s accept)."""
-    from ..models import select
-
-    return lambda m: bool(m["ingredients"].get("backend")) and select.name_of(m["ingredients"]["backend"]) == backend
-
-
-def page_roots(pages, overrides: dict, choice) -> set[str]:
-    """The experiments a build plans for ``pages``: each figure's, and each overridden one, except an
-    override of an experiment that only builds another backend (DeepFloyd's prompt_embeddings on the
-    scratch backend), which plans nothing."""
-    from ..models import select
-
-    other_backends = select.BACKEND_UPSTREAM - set(choice.upstream)
-    shown = {f.experiment for p in pages for f in p.figures if f.shown_on(choice.name)}
-    quoted = {v.experiment for p in pages for v in p.values if v.shown_on(choice.name)}   # numbers in the prose
-    return shown | quoted | (set(overrides) - other_backends)
-
-
-def recorded_choices(experiments: dict[str, Experiment], store) -> dict[str, str]:
-    """What the cached results were computed from: {backend name: identity} of the newest Part A
-    entry of each backend. ``auto`` resolves to these, so a build renders what is committed unless
-    told to recompute."""
-    from ..models import select
-
-    backends: dict[str, str] = {}
-    dates: dict[str, str] = {}
-    for name, exp in sorted(experiments.items()):
-        if exp.uses_backend:
-            for backend in select.NAMES:
-                m = store.previous(name, made_with(backend))
-                if m and m["provenance"]["date"] > dates.get(backend, ""):
-                    backends[backend], dates[backend] = m["ingredients"]["backend"], m["provenance"]["date"]
-    return backends
+def page_roots(pages, overrides: dict, resources: dict[str, Resource]) -> set[str]:
+    """The experiments a build plans for ``pages``: each figure's and each quoted number's on this
+    build's page variant, and each overridden one, except an override of an experiment that only
+    builds a choice not taken (what only another model is built from), which plans nothing."""
+    variant = variant_of(resources)
+    not_needed = set().union(*(r.not_needed() for r in resources.values()))
+    shown = {f.experiment for p in pages for f in p.figures if f.shown_on(variant)}
+    quoted = {v.experiment for p in pages for v in p.values if v.shown_on(variant)}   # numbers in the prose
+    return shown | quoted | (set(overrides) - not_needed)
 
 
 MAX_INPUT_PIXELS = 40_000_000  # a larger "image" is a decompression bomb, not a photograph
@@ -173,7 +122,7 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
     """Resolve params and keys of ``roots`` (default: every experiment) and everything upstream.
 
     The build passes the experiments that the pages show, so an experiment that
-    nothing needs (prompt embeddings on the scratch backend) is never planned.
+    nothing needs (what only a model not chosen is built from) is never planned.
     """
     opts = env.opts
     override_lines = override_lines or {}
@@ -190,19 +139,20 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
         if name not in experiments:
             raise BuildError(f"unknown upstream experiment '{name}'")
         exp = experiments[name]
-        extra = list(env.backend_choice.upstream) if exp.uses_backend else []
-        return list(exp.upstream) + extra
+        return list(exp.upstream) + [u for r in env.used_by(exp) for u in r.upstream()]
 
     names = closure(sorted(roots if roots is not None else experiments), upstream_of)
-    # a Part A experiment's parameters: its defaults, then the backend's prompt set, then the page's
+    # an experiment's parameters: its defaults, then what its resources give, then the page's
     def given(name: str) -> dict:
-        base = env.backend_choice.defaults.get(name, {}) if experiments[name].uses_backend else {}
+        base = {k: v for r in env.used_by(experiments[name]) for k, v in r.param_defaults(name).items()}
         return {**base, **overrides.get(name, {})}
 
     resolved = {name: params_mod.resolve(experiments[name].params_cls, given(name), name,
                                          lambda key, n=name: override_lines.get((n, key)))
                 for name in names}
-    _check_prompts(experiments, resolved, env.backend_choice, override_lines)
+    for r in env.resources.values():
+        r.settle(resolved, [n for n in names if experiments[n].uses(r.name)],
+                 lambda n: override_lines.get((n, None)))
     nodes: dict[str, Node] = {}
     for name in names:
         exp, p = experiments[name], resolved[name]
@@ -220,8 +170,8 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
             if label.startswith("file:"):
                 check_image(path, label, override_lines.get((name, None)))
             inputs[label] = keys.sha256_file(path)   # the path relative to its folder, and the bytes
-        for r in env.resources.values():       # a resource's identity is the input of its name
-            if exp.uses(r.name):
+        for r in env.used_by(exp):       # a resource's identity is the input of its name, or its own slot
+            if r.key_slot is None:
                 inputs[r.name] = r.identity()
         ups = upstream_of(name)
         ingredients = {
@@ -230,39 +180,18 @@ def plan(experiments: dict[str, Experiment], overrides: dict[str, dict], env: En
             "sources": keys.sources(exp),
             "inputs": inputs,
             "upstream": {u: experiments[u].key_for(nodes[u].key, nodes[u].ingredients, p) for u in ups},
-            "backend": env.backend_choice.identity if exp.uses_backend else None,
+            **{r.key_slot: r.identity() if exp.uses(r.name) else None for r in env.resources.values() if r.key_slot},
             "seed": opts.seed,
             "numerics": numerics(opts),
         }
         node = Node(exp, p, ups, ingredients, keys.key_of(ingredients))
+        same = [made_with(r, r.group_of(r.identity())) for r in env.used_by(exp) if len(r.groups) > 1]
         _lookup(node, store, upstream_nodes=[nodes[u] for u in ups], forced=name in opts.force,
-                backend=env.backend_choice.name if exp.uses_backend else None)
+                same_choice=same[0] if same else None)
         if node.status != "fresh" and not opts.numerics_given and name not in opts.force:
             node = _other_regime(node, store) or node
         nodes[name] = node
     return list(nodes.values())
-
-
-def _check_prompts(experiments: dict[str, Experiment], resolved: dict[str, Any], choice, override_lines) -> None:
-    """Every prompt that a Part A experiment will use is one the backend can use, and, where the
-    backend embeds prompts (DeepFloyd's T5), the prompt_embeddings experiment embeds exactly the
-    prompts used (plus any listed in its own ``prompts``), so none is ever missing at run time.
-    The unconditional prompt "" is always included: CFG and stage II need it."""
-    used = [""]
-    for name, p in resolved.items():
-        if not experiments[name].uses_backend:
-            continue
-        for prompt in getattr(p, "used_prompts", list)():
-            try:
-                choice.check_prompt(prompt)
-            except ValueError as e:
-                raise BuildError(f"experiment '{name}': {e}. Fix: change that prompt in the front matter",
-                                 override_lines.get((name, None)) or f"experiment {name}") from None
-            used.append(prompt)
-    if choice.embed_prompts is not None:  # the backend's upstream is the experiment that embeds them
-        for name in set(choice.upstream) & set(resolved):
-            p = resolved[name]
-            p.prompts = list(dict.fromkeys(list(p.prompts) + used))  # ordered, without repeats
 
 
 def regime_text(prov: dict) -> str:
@@ -290,9 +219,10 @@ def _other_regime(node: Node, store: ResultStore) -> Optional[Node]:
 
 
 def _lookup(node: Node, store: ResultStore, upstream_nodes: list[Node], forced: bool,
-            backend: Optional[str] = None) -> None:
-    """Find the node's entry, else explain what changed since the newest entry of the same backend
-    (a DeepFloyd result is compared with DeepFloyd's, not with the scratch model's)."""
+            same_choice: Optional[Callable[[dict], bool]] = None) -> None:
+    """Find the node's entry, else explain what changed since the newest entry made with the same
+    kind of choice (``same_choice``: a result of one model is compared with that model's, not with
+    another's)."""
     try:
         node.entry = store.load(node.name, node.key)
     except CorruptEntry as e:
@@ -306,7 +236,7 @@ def _lookup(node: Node, store: ResultStore, upstream_nodes: list[Node], forced: 
         if forced:
             node.status, node.reason = "forced", "--force"
         return
-    prev = store.previous(node.name, made_with(backend)) if backend is not None else None
+    prev = store.previous(node.name, same_choice) if same_choice is not None else None
     prev = prev or store.previous(node.name)
     node.recorded = prev["provenance"] if prev else None
     if prev is None:

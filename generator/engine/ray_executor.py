@@ -4,7 +4,7 @@ The plan is made by the driver exactly as for the local executor (same keys, sam
 Each task is submitted with its upstream tasks' references as arguments, so Ray starts it as soon
 as those results exist, and independent experiments run at the same time, each on a worker that
 has what ``cluster_needs.needs`` asks for. A task rebuilds its node from the plan, checks that its
-machine would compute the same key (same code, resources and backend), runs the experiment through
+machine would compute the same key (same code and resources), runs the experiment through
 ``run.run_node`` (the local executor's own function), writes the entry into the shared cache
 and returns where it ran. Seeds come from ``--seed`` alone, never from a worker or the order, and
 every task uses one torch thread, so a result does not depend on where it was computed.
@@ -16,7 +16,6 @@ traceback. Ctrl-C cancels every outstanding task.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import socket
 import time
@@ -26,6 +25,7 @@ from tqdm import tqdm
 
 from ..errors import BuildError
 from . import cluster_needs
+from .resources import identity_in
 from .plan import Environment, Node, check_frozen
 from .store import Entry
 
@@ -54,12 +54,9 @@ def run_task(spec: dict, opts, pinned: dict, store_spec: str, *upstream_done) ->
         raise BuildError(f"this node's code differs from the driver's ({', '.join(differ[:3])}). Fix: check out "
                          "the same commit on every node and install it (pip install -e '.[cluster]')", where)
     env, store = Environment(opts, pinned), open_store(store_spec)
-    if exp.uses_backend and env.backend_choice.identity != ing["backend"]:
-        raise BuildError(f"this node builds the Part A model as {env.backend_choice.identity}, the driver as "
-                         f"{ing['backend']}. Fix: give every node the same weights and libraries", where)
-    for r in pinned.values():
-        if exp.uses(r.name) and r.identity() != ing["inputs"][r.name]:
-            raise BuildError(f"this node's {r.name} is {r.identity()}, the driver's {ing['inputs'][r.name]}. Fix: "
+    for r in env.used_by(exp):
+        if r.identity() != identity_in(ing, r):
+            raise BuildError(f"this node's {r.name} is {r.identity()}, the driver's {identity_in(ing, r)}. Fix: "
                              f"{r.mismatch_fix}", where)
     upstream: dict[str, Entry] = {}
     for u, key in ing["upstream"].items():
@@ -125,20 +122,18 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     started = not ray.is_initialized()
     if started:
         tqdm.write(_start(ray, address))
-    # the worker builds the backend the driver chose (auto might choose otherwise on another machine)
-    opts = dataclasses.replace(env.opts, backend=env.backend_choice.name)
-    pinned = {name: r.pinned() for name, r in env.resources.items()}
+    pinned = {name: r.pinned() for name, r in env.resources.items()}   # the driver's choices (auto may differ)
     task = ray.remote(run_task)
     by_name = {n.name: n for n in nodes}
     refs: dict[str, object] = {}
     pending: dict[object, str] = {}
     try:
         for node in todo:
-            need = cluster_needs.needs(node.exp, opts.device, env.backend_choice.memory_gib, TASK_THREADS)
+            need = cluster_needs.needs(node.exp, env.opts.device, env.resources, TASK_THREADS)
             _check_feasible(ray, node.name, need)
             deps = [u for u in node.upstream if u in refs]
             refs[node.name] = task.options(name=node.name, max_retries=MAX_RETRIES, retry_exceptions=False,
-                                           **need.ray_options()).remote(_spec(node), opts, pinned, store_spec,
+                                           **need.ray_options()).remote(_spec(node), env.opts, pinned, store_spec,
                                                                         *[refs[u] for u in deps])
             tqdm.write(f"queued {node.name} ({node.reason}): {need.describe()}"
                        + (f", waits on {', '.join(deps)}" if deps else ""))

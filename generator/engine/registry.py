@@ -7,12 +7,11 @@ that its cache key covers only the code that computes results):
 * ``UPSTREAM``: names of experiments whose results it consumes;
 * ``ARTIFACTS``: ``{name: kind}`` of what ``run`` returns (checked before anything runs);
 * ``run(params, ctx) -> dict``: the computation;
-* optional ``SECTION`` (the report section), ``USES_BACKEND`` (a Part A technique that
-  runs on the selected backend) and ``USES_<NAME>`` for each resource it reads (``ctx.<name>``,
-  generator/engine/resources.py);
+* optional ``SECTION`` (the report section) and ``USES_<NAME>`` for each resource it reads
+  (``ctx.<name>``, generator/engine/resources.py);
 * optional ``consumer_view(ingredients, consumer_params) -> dict``: what a consumer's key takes
-  of this result, where a consumer depends on a part of it only (each Part A result on the
-  embeddings of its own prompts). Default: the whole result (its key).
+  of this result, where a consumer depends on a part of it only (each result of a model on the
+  part of an upstream result it reads). Default: the whole result (its key).
 
 A parameter value ``file:PATH`` (alone or in a list) names an input file: its bytes
 are part of the cache key and a missing file is an error before anything runs.
@@ -51,10 +50,6 @@ class Experiment:
     @property
     def section(self) -> int | None:
         return getattr(self.module, "SECTION", None)
-
-    @property
-    def uses_backend(self) -> bool:
-        return bool(getattr(self.module, "USES_BACKEND", False))
 
     def uses(self, resource: str) -> bool:
         """Whether it reads the resource of that name (``USES_<NAME> = True``; engine/resources.py)."""

@@ -89,29 +89,29 @@ class _FigureLines(markdown.preprocessors.Preprocessor):
         return out
 
 
-class BackendNotes(markdown.Extension):
-    """Keeps prose written for one Part A model only on that model's page: a block
-    ``<div class="on-scratch" markdown="1">`` is dropped unless the backend is ``scratch``
-    (so a DeepFloyd page carries no scratch-model note, not even hidden)."""
+class VariantNotes(markdown.Extension):
+    """Keeps prose written for one page variant only on that variant's page: a block
+    ``<div class="on-VARIANT" markdown="1">`` is dropped unless the build shows VARIANT (so the page
+    of one model carries no note written for another, not even hidden)."""
 
-    def __init__(self, backend: str):
+    def __init__(self, variant: Optional[str]):
         super().__init__()
-        self.backend = backend
+        self.variant = variant
 
     def extendMarkdown(self, md):
-        md.treeprocessors.register(_DropOtherBackends(md, self.backend), "backend_notes", 0)
+        md.treeprocessors.register(_DropOtherVariants(md, self.variant), "variant_notes", 0)
 
 
-class _DropOtherBackends(markdown.treeprocessors.Treeprocessor):
-    def __init__(self, md, backend: str):
+class _DropOtherVariants(markdown.treeprocessors.Treeprocessor):
+    def __init__(self, md, variant: Optional[str]):
         super().__init__(md)
-        self.backend = backend
+        self.variant = variant
 
     def run(self, root):
         for parent in list(root.iter()):
             for child in list(parent):
                 classes = (child.get("class") or "").split()
-                if any(c.startswith("on-") and c != f"on-{self.backend}" for c in classes):
+                if any(c.startswith("on-") and c != f"on-{self.variant}" for c in classes):
                     parent.remove(child)
 
 
@@ -336,12 +336,12 @@ class Renderer:
         macros = self.template("figures.html", page.rel).module
 
         def draw(i: int) -> str:
-            fig = page.figures[i]   # number 0: for another Part A model, in a block that BackendNotes drops
+            fig = page.figures[i]   # number 0: for another page variant, in a block that VariantNotes drops
             return self.figure_html(fig, entries[fig.experiment], root, macros) if fig.number else ""
 
         extensions = ["attr_list", "tables", "md_in_html", "fenced_code", "sane_lists", Maths(), Figures(draw),
-                      BackendNotes(context["build"]["backend"])]
-        elsewhere = {v.where for v in page.values if not v.shown_on(context["build"]["backend"])}
+                      VariantNotes(context["build"]["variant"])]
+        elsewhere = {v.where for v in page.values if not v.shown_on(context["build"]["variant"])}
         lines = [line if where in elsewhere else values.substitute(line, where, entries, self.notes)
                  for line, where in ((line, f"{page.rel}:{page.body_start + i}")
                                      for i, line in enumerate(page.body_lines))]

@@ -66,7 +66,7 @@ def provenance(device: str, seconds: float, **extra) -> dict:
     }
 
 
-# What an experiment raises for a problem with the user's input, data or weights, each with its fix:
+# What an experiment raises for a problem with the user's input, data or model files, each with its fix:
 # reported in one line. Anything else is a bug and keeps its traceback (``cli.main``).
 USER_ERRORS: tuple[type[Exception], ...] = (UserError,)
 
@@ -117,7 +117,7 @@ def run_node(node: Node, upstream: dict[str, Entry], env: Environment, store) ->
                          "experiment's parameters for a value too large for the arithmetic (a guidance scale, a "
                          "learning rate), and at its upstream results", f"experiment {node.name}")
     where = node.exp.source_file
-    extra = {"dtype": env.backend_choice.dtype} if node.exp.uses_backend else {}
+    extra = {k: v for r in env.used_by(node.exp) for k, v in r.provenance().items()}
     prov = provenance(str(ctx.device), seconds, precision=ctx.precision, **extra)
     node.entry = store.write(node.name, node.key, node.ingredients, prov,
                              lambda folder: artifacts.save_all(values, node.exp.artifacts, folder, where),

@@ -41,8 +41,8 @@ class ValueRef:
     where: str          # "content/index.md:42"
     only_on: Optional[str] = None   # inside <div class="on-MODEL">: that Part A model's page only
 
-    def shown_on(self, backend: str) -> bool:
-        return self.only_on in (None, backend)
+    def shown_on(self, variant: Optional[str]) -> bool:
+        return self.only_on in (None, variant)
 
 
 def _ref(m: re.Match, where: str, only_on: Optional[str] = None) -> ValueRef:

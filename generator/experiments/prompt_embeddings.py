@@ -53,6 +53,6 @@ def run(p: Params, ctx) -> dict:
                              p.embeddings_file)
         emb = {q: tensors[f"prompt{i}"] for i, q in enumerate(p.prompts)}
     else:
-        emb = ctx.env.backend_choice.embed_prompts(p.prompts)
+        emb = ctx.env.backend.choice.embed_prompts(p.prompts)   # the chosen model's T5, before the model is built
     return {"embeddings": {f"prompt{i}": emb[q].half() for i, q in enumerate(p.prompts)},
             "prompts": list(p.prompts)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, cast
 
 from ..errors import BuildError, UserError
+from .plain import PlainResource
 
 if TYPE_CHECKING:
     from ..data.mnist import Mnist
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 _LOADED: dict[tuple, "Mnist"] = {}
 
 
-class MnistSplit:
+class MnistSplit(PlainResource):
     name = "mnist"
     key_modules = ("generator.data.mnist",)
     runs_network = True
@@ -44,11 +45,14 @@ class MnistSplit:
             raise BuildError(f"--mnist-dir '{args.mnist_dir}' is not a folder. Fix: pass the folder that holds the "
                              "four MNIST IDX files", "--mnist-dir")
 
-    def configure(self, args: argparse.Namespace, recorded: Optional[str], frozen: bool) -> "MnistSplit":
+    def configure(self, args: argparse.Namespace, recorded: dict[str, str], frozen: bool,
+                  declared: Optional[str] = None) -> "MnistSplit":
         made = MnistSplit()
         made.source, made.folder, made.frozen = args.mnist, args.mnist_dir, frozen
-        made.recorded = recorded.split(":", 1)[0] if recorded else None
+        newest = recorded.get("")
+        made.recorded = newest.split(":", 1)[0] if newest else None
         return made
+
 
     def choice(self) -> tuple[str, str]:
         """(source, why), resolved once. ``auto`` resolves to the source the cached results were
@@ -108,3 +112,4 @@ class MnistSplit:
         if args.mnist_dir is not None:
             places += [Path(args.mnist_dir), *Path(args.mnist_dir).glob("*")]
         return places
+

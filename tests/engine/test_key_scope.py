@@ -60,7 +60,7 @@ def test_engine_code_that_shapes_results_is_in_the_keys_it_affects():
         assert {"generator/context.py", "generator/artifacts.py"} <= set(files), name
         assert ("generator/data/mnist.py" in files) == bool(exp.uses("mnist") or "generator/data/mnist.py" in
                                                              keys.source_closure(exp.module.__name__)), name
-        if exp.uses_backend:  # backend construction, DeepFloyd and scratch alike
+        if exp.uses("backend"):  # backend construction, DeepFloyd and scratch alike
             assert {"generator/models/select.py", "generator/models/deepfloyd.py",
                     "generator/models/improved_backend.py"} <= set(files), name
 

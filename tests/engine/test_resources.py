@@ -55,9 +55,9 @@ def test_a_new_resource_is_keyed_and_handed_to_the_experiment(toy, tmp_path):
     assert env.resources["ruler"].chosen() == "ruler: 30 cm"
 
 
-def test_the_engine_names_no_dataset_and_no_resource():
-    """What the engine knows of the science's resources is the protocol: no module of it names
-    MNIST (the report's one registered resource so far)."""
+def test_the_engine_names_no_dataset_model_or_prompt():
+    """What the engine knows of the science's resources is the protocol: no module of it names the
+    MNIST split or the Part A model (the report's two registered resources), DeepFloyd or prompts."""
     hits = {p.relative_to(ROOT).as_posix(): n for p in sorted((ROOT / "generator" / "engine").glob("*.py"))
-            if (n := len(re.findall(r"mnist", p.read_text(), flags=re.I)))}
+            if (n := len(re.findall(r"mnist|deepfloyd|prompt|backend", p.read_text(), flags=re.I)))}
     assert hits == {}

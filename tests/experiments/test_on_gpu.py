@@ -9,7 +9,7 @@ import pytest
 
 from generator import artifacts
 from generator.context import Context
-from generator.engine import registry
+from generator.engine import registry, resources
 from generator.engine.store import Store
 from generator.engine.plan import Environment, Options, plan
 
@@ -17,7 +17,7 @@ from ..tiny_report import TINY_SCRATCH
 from ..fixtures.fake_cuda import FakeCuda
 
 EXPERIMENTS = registry.discover()
-PART_A = sorted(n for n, e in EXPERIMENTS.items() if e.uses_backend)
+PART_A = sorted(n for n, e in EXPERIMENTS.items() if e.uses("backend"))
 # fewer candidates and edits than the report draws: the device rules do not depend on how many
 SMALL = {"anagrams": {"candidates": 2, "shown": 1}, "hybrids": {"candidates": 2, "shown": 1, "sigmas_at_64": [2.0]},
          "sdedit": {"reads": 2}, "sdedit_drawn": {"reads": 2}, "text_sdedit": {"reads": 2},
@@ -28,7 +28,7 @@ SMALL = {"anagrams": {"candidates": 2, "shown": 1}, "hybrids": {"candidates": 2,
 def test_a_part_a_experiment_keeps_every_tensor_on_its_device(golden, tmp_path, name):
     overrides = {**TINY_SCRATCH, name: {k: v for k, v in SMALL.get(name, {}).items()
                                         if k in EXPERIMENTS[name].params_cls.__dataclass_fields__}}
-    env = Environment(Options(device="cuda", backend="scratch"))
+    env = Environment(Options(device="cuda"), resources.defaults(["--backend", "scratch", "--device", "cuda"]))
     nodes = {n.name: n for n in plan(EXPERIMENTS, overrides, env, Store(golden / "cache"), roots=[name])}
     node = nodes[name]
     ctx = Context(node, {u: nodes[u].entry.result() for u in node.upstream}, env, tmp_path)

@@ -20,7 +20,7 @@ from generator.models import deepfloyd, prompt_sets
 
 from ..fixtures import tiny_deepfloyd
 
-PART_A = sorted(n for n, e in registry.discover().items() if e.uses_backend)
+PART_A = sorted(n for n, e in registry.discover().items() if e.uses("backend"))
 
 
 @pytest.fixture(scope="module")
