@@ -104,7 +104,8 @@ def _node_estimate(node, threads: int) -> str:
 
 
 def _check_runnable(todo, resources: dict) -> None:
-    """A resource that can compute nothing (a model rendered from its recorded results only): one line naming what would have to run, before anything runs."""
+    """A resource that can compute nothing (a model rendered from its recorded results only): one
+    line naming what would have to run, before anything runs."""
     for r in resources.values():
         refused = r.cannot_run()
         need = [n.name for n in todo if n.exp.uses(r.name) or n.name in r.upstream()] if refused else []
@@ -208,9 +209,7 @@ def gather(args: argparse.Namespace) -> Gathered:
     opts = Options(seed=args.seed, device=args.device or "cpu", precision=args.precision or "fp32",
                    numerics_given=args.device is not None or args.precision is not None, frozen=args.frozen,
                    force=tuple(args.force), cache_dir=Path(args.cache), content_dir=Path(args.content))
-    declared = {name: content.declared(pages, r.front_matter_key) if r.front_matter_key else None
-                for name, r in resources.registered().items()}
-    env = Environment(opts, resources.configure(args, experiments, store, args.frozen, declared))
+    env = Environment(opts, resources.configure(args, experiments, store, args.frozen, resources.declared(pages)))
     renderer = Renderer(args.templates)
     for page in pages:
         renderer.template(f"{page.meta['layout']}.html", f"{page.rel}:2 (layout)")

@@ -33,13 +33,12 @@ class Needs:
         return f"{self.cpus:g} CPU{gpu}, {self.memory / GIB:g} GiB"
 
 
-def needs(exp, device: str, resources: dict, cpus: int = 1) -> Needs:
-    """What the task of experiment ``exp`` asks for on ``device``: a GPU where a resource it uses runs
-    a network, and at least the memory the science gives the experiment (``task_memory``) and each
-    of its resources declares (``Resource.memory_gib``)."""
+def needs(exp, device: str, used: list, cpus: int = 1) -> Needs:
+    """What the task of experiment ``exp`` asks for on ``device``: a GPU where a resource it uses
+    (``used``, ``Environment.used_by``) runs a network, and at least the memory the science gives the
+    experiment (``task_memory``) and each of those resources declares (``Resource.memory_gib``)."""
     from .resources import task_memory
 
-    used = [r for r in resources.values() if exp.uses(r.name)]
     gpus = 1 if device.startswith("cuda") and any(r.runs_network for r in used) else 0
     memory = int(max([task_memory().get(exp.name, 1.0), *(r.memory_gib() for r in used)]) * GIB)
     return Needs(cpus=cpus, gpus=gpus, memory=memory)

@@ -23,7 +23,7 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from ..errors import BuildError
 from . import content, registry, resources
@@ -109,7 +109,7 @@ def _local_keys(mans: list[dict], args) -> dict[str, Node]:
         raise BuildError(f"the results come from several seeds ({', '.join(sorted(map(str, seeds)))}). Fix: import "
                          "one build's results at a time", "--import-results")
     extra: dict[str, dict[str, str]] = {}
-    declared: dict[str, Optional[str]] = {}
+    declared = resources.declared(pages)     # the imported results' choice of a declared one wins below
     for name, r in resources.registered().items():
         found = {i for m in mans if (i := resources.identity_in(m["ingredients"], r))}
         if len(found) > 1:
@@ -117,8 +117,8 @@ def _local_keys(mans: list[dict], args) -> dict[str, Node]:
                              "import one build's results at a time", "--import-results")
         ident = next(iter(found), None)
         extra[name] = {r.group_of(ident): ident} if ident else {}
-        page = content.declared(pages, r.front_matter_key) if r.front_matter_key else None
-        declared[name] = r.group_of(ident) if ident and r.front_matter_key else page
+        if ident and r.front_matter_key:
+            declared[name] = r.group_of(ident)
     opts = Options(seed=next(iter(seeds)), device="cpu", frozen=True, cache_dir=Path(args.cache),
                    content_dir=Path(args.content))
     env = Environment(opts, resources.configure(args, experiments, store, True, declared, extra))

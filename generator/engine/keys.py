@@ -174,8 +174,8 @@ OUTSIDE_KEYS = {
                             "resolved parameter values",
     "generator/engine/registry.py": "finds experiment modules and their declarations; each module's source is in its key",
     "generator/engine/plan.py": "computes keys and looks entries up; parameters are resolved by generator/params.py "
-                               "(in every key), resources and the Part A model are built by the modules in the key of "
-                               "every result that uses them; it only keeps what they built for the build's length",
+                               "(in every key), resources are built by the modules in the key of every result that "
+                               "uses them; it only keeps what they built for the build's length",
     "generator/engine/run.py": "hands an experiment its Context (generator/context.py) and upstream Results "
                               "(generator/results.py), both in every key, and passes the values it returns, unread "
                               "but for a NaN check, to generator/artifacts.py (in every key); records provenance",

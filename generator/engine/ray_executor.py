@@ -129,7 +129,7 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     pending: dict[object, str] = {}
     try:
         for node in todo:
-            need = cluster_needs.needs(node.exp, env.opts.device, env.resources, TASK_THREADS)
+            need = cluster_needs.needs(node.exp, env.opts.device, env.used_by(node.exp), TASK_THREADS)
             _check_feasible(ray, node.name, need)
             deps = [u for u in node.upstream if u in refs]
             refs[node.name] = task.options(name=node.name, max_retries=MAX_RETRIES, retry_exceptions=False,

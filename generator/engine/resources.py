@@ -133,6 +133,15 @@ def recorded(r: Resource, experiments: dict, store) -> dict[str, str]:
     return found
 
 
+def declared(pages) -> dict[str, Optional[str]]:
+    """{name: the choice the pages' front matter declares} for each resource that the page may
+    declare (``front_matter_key``; None where no page does)."""
+    from .content import declared as declared_in
+
+    return {name: declared_in(pages, r.front_matter_key) if r.front_matter_key else None
+            for name, r in registered().items()}
+
+
 def configure(args: argparse.Namespace, experiments: dict, store, frozen: bool,
               declared: Optional[dict[str, Optional[str]]] = None,
               recorded_extra: Optional[dict[str, dict[str, str]]] = None) -> dict[str, Resource]:
