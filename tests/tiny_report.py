@@ -3,6 +3,7 @@ built from, and helpers to build it and to compare folders. A plain module (fixt
 so no test module imports another."""
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from generator.engine import cli
@@ -94,3 +95,8 @@ def assert_floors_at_equal_sizes(cache) -> int:
                 assert all("±" in str(r[col]) for r in table["rows"]), (name, label)
     return len(tables)
 
+
+
+def tables(html: str) -> list[str]:
+    """The text of every table of a page, tags dropped and spaces collapsed."""
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t)) for t in re.findall(r"<table.*?</table>", html, re.S)]

@@ -240,3 +240,10 @@ def test_tests_share_helpers_not_other_test_modules():
                     node.module.rpartition(".")[2].startswith("test_"):
                 found.append(f"{path.relative_to(ROOT)}: from {'.' * node.level}{node.module}")
     assert found == []
+
+
+def test_every_experiment_has_a_test_file_of_its_own():
+    """tests/experiments/test_NAME.py for every registered experiment: where a newcomer looks for what
+    an experiment's science must satisfy (one property at least, even if small)."""
+    have = {p.stem[len("test_"):] for p in (ROOT / "tests" / "experiments").glob("test_*.py")}
+    assert sorted(set(EXPERIMENTS) - have) == []

@@ -1,4 +1,4 @@
-"""The section-15 network, its EMA, its Part A backend, and the rule that picks Part A's model."""
+"""The section-15 network, its EMA and its Part A backend."""
 import shutil
 
 import pytest
@@ -6,7 +6,6 @@ import torch
 from diffusers.models.embeddings import get_timestep_embedding
 
 from generator.diffusion.flow import flow_loss
-from generator.experiments.part_a_model import choose
 from generator.models.ema import WithEMA
 from generator.models.improved_backend import FlowBackend, ImprovedBackend
 from generator.models.improved_unet import Attention, ImprovedUNet, sinusoidal_embedding
@@ -85,33 +84,3 @@ def test_flow_backend_gives_consistent_ddpm_predictions():
     assert torch.allclose(b.to_image(b.from_image(img)), img, atol=1e-6)   # [0, 1] <-> [-1, 1]
     with pytest.raises(NotImplementedError):   # the shared base predicts nothing of its own
         ImprovedBackend(ImprovedUNet((4, 8, 8)), torch.device("cpu")).predict(x, 500, torch.zeros(2, 10))
-
-
-def test_part_a_choice_rule():
-    res = {"a": {"recognised": 0.9, "fid": 10.0}, "b": {"recognised": 0.95, "fid": 50.0},
-           "c": {"recognised": 0.95, "fid": 20.0}}
-    assert choose(res) == "c"                        # most recognised; tie -> lower FID
-    assert choose({"a": res["a"]}) == "a"
-
-
-def test_best_configuration_rule():
-    from generator.experiments.improved_results import best_configuration
-
-    c = [{"evaluations": 1, "recognised": 1.0, "fid": 80.0}, {"evaluations": 8, "recognised": 0.99, "fid": 60.0},
-         {"evaluations": 16, "recognised": 0.97, "fid": 40.0}, {"evaluations": 1000, "recognised": 1.0, "fid": 10.0}]
-    assert best_configuration(c, 64, 0.98)["evaluations"] == 8       # lowest FID among the well recognised
-    assert best_configuration(c, 64, 0.995)["evaluations"] == 1      # only one qualifies
-    assert best_configuration(c, 2000, 0.98)["evaluations"] == 1000  # the budget decides what may compete
-    assert best_configuration(c[2:3], 64, 0.98)["evaluations"] == 16  # none qualifies: the most recognised
-
-
-def test_best_guidance_rule():
-    from generator.experiments.improved_results import best_guidance
-
-    def r(gamma, rec, worst, fid):
-        return {"gamma": gamma, "recognised": rec, "recognised_per_digit": [worst] + [1.0] * 9, "fid": fid}
-
-    tried = [r(1.5, 0.97, 0.90, 17.0), r(2.0, 0.989, 0.93, 13.8), r(2.5, 0.996, 0.97, 23.1), r(3.0, 0.997, 0.97, 37.5)]
-    assert best_guidance(tried, 0.98, 0.95)["gamma"] == 2.5   # 2.0 has the lower FID but a digit below 95%
-    assert best_guidance(tried, 0.98, 0.90)["gamma"] == 2.0   # without that bar, the lowest FID of the recognised
-    assert best_guidance(tried, 0.999, 0.95)["gamma"] == 3.0  # none qualifies: the most recognised
