@@ -51,6 +51,7 @@ def test_ddpm_against_flow_and_the_best_model(tmp_path):
     guidance = next(x for x in t if "CFG scale samples recognised" in x)
     assert guidance.count("yes") == 1 and " 1.0 " in guidance and " 3.0 " in guidance
     assert re.search(r"steps, CFG scale [13] 20 ", next(x for x in t if "samples of" in x and "worst digit" in x))
-    assert assert_floors_at_equal_sizes(tmp_path / "cache") == 5   # steps, EMA, guidance, best, Part A's choice
+    # steps, EMA, guidance, best, Part A's choice, and section 14's quality (its page is built too)
+    assert assert_floors_at_equal_sizes(tmp_path / "cache") == 6
     choice = next(x for x in t if "Part A runs on it" in x)
     assert choice.count("yes") == 1
