@@ -3,12 +3,15 @@
 ``experiment(name, knows=None, **params)`` plans one experiment on the golden cache (tests/conftest.py:
 the tiny class-conditioned, improved and flow models and the choice among them, which Part A runs on),
 runs it on the CPU in a ``Context`` as a build would, and returns ``(values, params)``: the figures,
-tables and weights the experiment returns, before they are written. ``params`` override the defaults. ``knows`` replaces the model by one that knows the answer: an image
-((C, H, W) in [0, 1]) for every prompt, or one image per prompt ({prompt: image}); its noise prediction
-is the noise that leads from x_t to that image, eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t). With
-such a model a correct sampler returns the image, whatever the noise, and a method that combines
-predictions (anagrams, hybrids) returns the same combination of the images: checks of an experiment's
-maths that need no trained network.
+tables and weights the experiment returns, before they are written. ``params`` replace the tiny
+report's parameters of that experiment (its defaults otherwise).
+
+``knows`` replaces the model by one that knows the answer: an image ((C, H, W) in [0, 1]) for every
+prompt, or one image per prompt ({prompt: image}). Its noise prediction is the noise that leads from
+x_t to that image, eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t). With such a model a correct
+sampler returns the image, whatever the noise, and a method that combines predictions (anagrams,
+hybrids) returns the same combination of the images: checks of an experiment's maths that need no
+trained network.
 """
 from __future__ import annotations
 
