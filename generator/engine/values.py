@@ -4,7 +4,7 @@ A Markdown link whose target is ``val:EXPERIMENT/ARTIFACT`` and whose title name
 when the page is rendered, by that cell as the figure shows it::
 
     recognised [99.7%](val:improved_results/guidance "2.5 | recognised") of the time
-    the judge reads [97.0%](val:judge_experiment/accuracy "test_accuracy | .1%") of them
+    the flow loss starts at [1.91](val:train_flow/log "losses.0 | .2f")
 
 * a ``table`` artifact: ``"ROW | COLUMN"``, the one row whose first cell is ROW (the label the table
   shows; where several rows share it, ``"flow, Euler / 4"`` names the leading cells; a label too long

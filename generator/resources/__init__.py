@@ -10,14 +10,13 @@ from .part_a_model import PartAModel
 
 RESOURCES = [MnistSplit(), PartAModel()]
 
-GIB = 1.0
-# rough peak host memory of a cluster task where far from 1 GiB (generator/engine/cluster_needs.py):
+# rough peak host memory of a cluster task, in GiB, where far from 1 GiB (generator/engine/cluster_needs.py):
 # declared here and not in the experiment modules, which are part of their own results' keys
 TASK_MEMORY_GIB = {
-    "prompt_embeddings": 24 * GIB,   # T5-XXL in fp16 on the CPU before it moves to the GPU
-    "train_class_ddpm": 2 * GIB, "train_time_ddpm": 2 * GIB, "train_denoiser": 2 * GIB,
-    "train_improved_ddpm": 2 * GIB, "train_flow": 2 * GIB,
-    "ddpm_results": 3 * GIB, "improved_results": 3 * GIB,
+    "prompt_embeddings": 24.0,   # T5-XXL in fp16 on the CPU before it moves to the GPU
+    "train_class_ddpm": 2.0, "train_time_ddpm": 2.0, "train_denoiser": 2.0,
+    "train_improved_ddpm": 2.0, "train_flow": 2.0,
+    "ddpm_results": 3.0, "improved_results": 3.0,
 }
 
 # why no module here is in a key (generator/engine/keys.py, outside_keys)

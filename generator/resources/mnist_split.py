@@ -53,7 +53,6 @@ class MnistSplit(PlainResource):
         made.recorded = newest.split(":", 1)[0] if newest else None
         return made
 
-
     def choice(self) -> tuple[str, str]:
         """(source, why), resolved once. ``auto`` resolves to the source the cached results were
         computed from: the committed results are the frozen truth, and a torchvision copy on disk or
