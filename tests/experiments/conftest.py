@@ -56,15 +56,26 @@ def knowing_model(backend, knows: Knows) -> Callable:
 
 
 @pytest.fixture(scope="session")
-def experiment(golden, tmp_path_factory) -> Callable[..., tuple[dict, Any]]:
+def experiment_context(golden, tmp_path_factory) -> Callable[..., tuple[Any, Context]]:
+    """``(name, device="cpu", **params) -> (node, ctx)``: one experiment planned on the golden cache
+    with the scratch model on ``device``, and the ``Context`` it runs in (a fresh Environment, so a
+    model built or replaced for one test is never another's)."""
     experiments = registry.discover()
 
-    def run(name: str, knows: Optional[Knows] = None, **params) -> tuple[dict, Any]:
-        env = Environment(Options(), resources.defaults(["--backend", "scratch"]))
+    def context(name: str, device: str = "cpu", **params) -> tuple[Any, Context]:
+        env = Environment(Options(device=device), resources.defaults(["--backend", "scratch", "--device", device]))
         nodes = {n.name: n for n in plan(experiments, {**TINY_SCRATCH, name: params}, env,
                                          Store(golden / "cache"), roots=[name])}
         node = nodes[name]
-        ctx = Context(node, {u: nodes[u].entry.result() for u in node.upstream}, env, tmp_path_factory.mktemp(name))
+        work = tmp_path_factory.mktemp(name)
+        return node, Context(node, {u: nodes[u].entry.result() for u in node.upstream}, env, work)
+    return context
+
+
+@pytest.fixture(scope="session")
+def experiment(experiment_context) -> Callable[..., tuple[dict, Any]]:
+    def run(name: str, knows: Optional[Knows] = None, **params) -> tuple[dict, Any]:
+        node, ctx = experiment_context(name, **params)
         if knows is not None:
             ctx.backend.predict = knowing_model(ctx.backend, knows)      # this Environment's own backend
         return ctx.run(node.exp.module.run, node.params), node.params

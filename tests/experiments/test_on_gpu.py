@@ -8,12 +8,8 @@ writable (every tensor in them back on the CPU).
 import pytest
 
 from generator import artifacts
-from generator.context import Context
-from generator.engine import registry, resources
-from generator.engine.store import Store
-from generator.engine.plan import Environment, Options, plan
+from generator.engine import registry
 
-from ..tiny_report import TINY_SCRATCH
 from ..fixtures.fake_cuda import FakeCuda
 
 EXPERIMENTS = registry.discover()
@@ -25,13 +21,9 @@ SMALL = {"anagrams": {"candidates": 2, "shown": 1}, "hybrids": {"candidates": 2,
 
 
 @pytest.mark.parametrize("name", PART_A)
-def test_a_part_a_experiment_keeps_every_tensor_on_its_device(golden, tmp_path, name):
-    overrides = {**TINY_SCRATCH, name: {k: v for k, v in SMALL.get(name, {}).items()
-                                        if k in EXPERIMENTS[name].params_cls.__dataclass_fields__}}
-    env = Environment(Options(device="cuda"), resources.defaults(["--backend", "scratch", "--device", "cuda"]))
-    nodes = {n.name: n for n in plan(EXPERIMENTS, overrides, env, Store(golden / "cache"), roots=[name])}
-    node = nodes[name]
-    ctx = Context(node, {u: nodes[u].entry.result() for u in node.upstream}, env, tmp_path)
+def test_a_part_a_experiment_keeps_every_tensor_on_its_device(experiment_context, tmp_path, name):
+    small = {k: v for k, v in SMALL.get(name, {}).items() if k in EXPERIMENTS[name].params_cls.__dataclass_fields__}
+    node, ctx = experiment_context(name, device="cuda", **small)
     with FakeCuda():
         values = node.exp.module.run(node.params, ctx)
         assert ctx.backend.device.type == "cuda"
