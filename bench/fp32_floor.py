@@ -15,12 +15,16 @@ from its log, and the work is counted in floating-point operations with torch's 
 * section 14's measurements: at each kept epoch, T steps for 100 time-conditioned samples and
   100 class-conditioned ones with CFG.
 
-The rate is the best fp32 rate measured on one thread: a 2048 x 2048 matrix product and the UNets'
-heaviest convolutions (3x3, 64 and 128 channels at 28x28, channels-last, the training batch), the
-fastest repetition of each. Dividing the count by it gives a lower bound: it leaves out
-everything but the products (BatchNorm, GELU, Adam, sampling arithmetic, the judge's features),
-and no real network runs every layer at its best kernel's rate. The recorded seconds of the
-committed results are printed beside it. Not a test: the rate depends on the machine.
+Two times follow from the count. The floor: every product at the best fp32 rate measured on one
+thread (a 2048 x 2048 matrix product and the UNets' heaviest convolutions, 3x3 with 64 and 128
+channels at 28x28, channels-last, the training batch; the fastest repetition of each). It is a lower
+bound: it leaves out everything but the products (BatchNorm, GELU, Adam, the sampler's arithmetic,
+the judge's features), and no network runs every layer at its best kernel's rate. And the time at
+the rates this work reaches: each training's whole step as the build runs it (channels-last, Adam,
+the course's batch) and each network's evaluation as sampling runs it (the folded copy, 100 images,
+200 with CFG), the fastest repetition of each; the looks sample 10 or 20 images at a time, which
+runs slower, so this too is optimistic. The recorded seconds of the committed results are printed
+beside both. Not a test: the rates depend on the machine and its load.
 """
 from __future__ import annotations
 
@@ -40,10 +44,12 @@ from generator.diffusion.ddpm import drop_labels, eps_loss  # noqa: E402
 from generator.diffusion.schedule import alphas_cumprod, linear_betas  # noqa: E402
 from generator.experiments._ddpm_train import LOOK_SAMPLES  # noqa: E402
 from generator.models.classifier import DigitClassifier  # noqa: E402
+from generator.models.inference import for_sampling  # noqa: E402
 from generator.models.unet import ClassConditionalUNet, TimeConditionalUNet, UnconditionalUNet  # noqa: E402
 
 CACHE = Path(__file__).resolve().parents[1] / "cache"
 DENOISER_LOOK = 10     # test digits the single-step denoiser denoises after every epoch (one of each)
+SAMPLE_BATCH = 100     # images per evaluation when the rate of sampling is measured (section 14 samples 100 at a time)
 
 
 def entry(name: str) -> tuple[dict, Path]:
@@ -86,6 +92,18 @@ def eval_flops(model, *extra) -> float:
     return float(flops(lambda: model(torch.rand(1, 1, 28, 28), *extra)))
 
 
+def eval_rate(model, batch: int, reps: int, *extra) -> float:
+    """GFLOP/s of a network evaluation as sampling runs it (the BatchNorm-folded channels-last copy,
+    inference mode) on ``batch`` images, ``extra`` the per-image conditioning (1, ...), fastest of ``reps``."""
+    net = for_sampling(model)
+    args = (torch.rand(batch, 1, 28, 28),) + tuple(e.expand(batch, *e.shape[1:]) for e in extra)
+
+    @torch.inference_mode()
+    def call():
+        net(*args)
+    return best_rate(call, eval_flops(model, *extra) * batch, reps) / 1e9
+
+
 def best_rate(fn, ops: float, reps: int) -> float:
     """Operations per second of the fastest of ``reps`` calls, after two warm-up calls."""
     fn(), fn()
@@ -110,52 +128,59 @@ def peak_rate(reps: int) -> dict[str, float]:
     return {k: v / 1e9 for k, v in rates.items()}
 
 
-Work = dict[str, tuple[float, float, float]]   # experiment -> (training ops, evaluation ops, step GFLOP/s)
+Part = tuple[float, float]          # (floating-point operations, GFLOP/s that this work reaches here)
+Work = dict[str, list[Part]]        # experiment -> its training steps and its network evaluations
 
 
 def part_b_work(reps: int) -> Work:
     """Floating-point operations of each experiment of the course's Part B at its committed parameters,
-    split into training steps and network evaluations, with the measured rate of its training step
-    (0 where it trains nothing)."""
+    in parts (training steps; network evaluations of each model), each with the rate it runs at here:
+    training steps at the course's batch, evaluations at SAMPLE_BATCH images (CFG: twice that)."""
     abar = alphas_cumprod(linear_betas(300, 1e-4, 0.02))
     g = torch.Generator().manual_seed(0)
+    t1, null = torch.ones(1, 1), torch.zeros(1, 10)
     work: Work = {}
 
     p = entry("mnist_classifier")[0]["ingredients"]["params"]
     judge = DigitClassifier()
     ce = lambda net, x, y: F.cross_entropy(net(x), y)  # noqa: E731
-    work["mnist_classifier"] = (p["epochs"] * _train_images("train_time_ddpm") * train_flops(judge, p["batch_size"], ce),
-                                0.0, step_rate(judge, p["batch_size"], ce, reps))
+    work["mnist_classifier"] = [(p["epochs"] * _train_images("train_time_ddpm") * train_flops(judge, p["batch_size"], ce),
+                                 step_rate(judge, p["batch_size"], ce, reps))]
 
     p = entry("train_denoiser")[0]["ingredients"]["params"]
     net = UnconditionalUNet(p["D"])
     mse = lambda n, x, y: F.mse_loss(n(x), x)  # noqa: E731
     n_test = json.loads((entry("mnist_classifier")[1] / "accuracy.json").read_text())["test_images"]
-    work["train_denoiser"] = (
-        p["epochs"] * _train_images("train_denoiser") * train_flops(net, p["batch_size"], mse),
-        (p["epochs"] * DENOISER_LOOK + len(p["keep_epochs"]) * len(p["test_sigmas"]) * n_test) * eval_flops(net.eval()),
-        step_rate(net.train(), p["batch_size"], mse, reps))
+    evals = p["epochs"] * DENOISER_LOOK + len(p["keep_epochs"]) * len(p["test_sigmas"]) * n_test
+    work["train_denoiser"] = [
+        (p["epochs"] * _train_images("train_denoiser") * train_flops(net, p["batch_size"], mse),
+         step_rate(net, p["batch_size"], mse, reps)),
+        (evals * eval_flops(net.eval()), eval_rate(net, SAMPLE_BATCH, reps))]
 
-    t1 = torch.ones(1, 1)
-    for name, network, evals in (("train_time_ddpm", TimeConditionalUNet, 1), ("train_class_ddpm", ClassConditionalUNet, 2)):
+    rates: dict[str, float] = {}
+    for name, network, cfg in (("train_time_ddpm", TimeConditionalUNet, 1), ("train_class_ddpm", ClassConditionalUNet, 2)):
         p = entry(name)[0]["ingredients"]["params"]
         model = network(p["D"])
         looks = sorted({e for e in p["look_epochs"] if e < p["epochs"]} | {p["epochs"]})
 
-        def loss(n, x, y, cls=(evals == 2)):
+        def loss(n, x, y, cls=(cfg == 2)):
             return eps_loss(n, x, abar, g, drop_labels(F.one_hot(y, 10).float(), 0.1, g) if cls else None)
 
-        extra = (t1, torch.zeros(1, 10)) if evals == 2 else (t1,)
-        work[name] = (p["epochs"] * _train_images(name) * train_flops(model, p["batch_size"], loss),
-                      len(looks) * LOOK_SAMPLES * p["T"] * evals * eval_flops(model.eval(), *extra),
-                      step_rate(model.train(), p["batch_size"], loss, reps))
+        extra = (t1, null) if cfg == 2 else (t1,)
+        train_ops = p["epochs"] * _train_images(name) * train_flops(model, p["batch_size"], loss)
+        train_rate = step_rate(model, p["batch_size"], loss, reps)
+        rates[name] = eval_rate(model.eval(), cfg * SAMPLE_BATCH, reps, *extra)
+        work[name] = [(train_ops, train_rate),
+                      (len(looks) * LOOK_SAMPLES * p["T"] * cfg * eval_flops(model, *extra), rates[name])]
 
     p = entry("ddpm_results")[0]["ingredients"]["params"]
     tp = entry("train_time_ddpm")[0]["ingredients"]["params"]
-    per_epoch = (max(10 * p["eval_per_digit"], p["time_show"]) * eval_flops(TimeConditionalUNet(tp["D"]).eval(), t1)
-                 + 10 * p["eval_per_digit"] * 2 * eval_flops(ClassConditionalUNet(tp["D"]).eval(), t1,
-                                                            torch.zeros(1, 10)))
-    work["ddpm_results"] = (0.0, len(tp["keep_epochs"]) * tp["T"] * per_epoch, 0.0)
+    steps = len(tp["keep_epochs"]) * tp["T"]
+    work["ddpm_results"] = [
+        (steps * max(10 * p["eval_per_digit"], p["time_show"]) * eval_flops(TimeConditionalUNet(tp["D"]).eval(), t1),
+         rates["train_time_ddpm"]),
+        (steps * 10 * p["eval_per_digit"] * 2 * eval_flops(ClassConditionalUNet(tp["D"]).eval(), t1, null),
+         rates["train_class_ddpm"])]
     return work
 
 
@@ -170,32 +195,33 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     cpu = cpu_description()
-    rates = peak_rate(args.reps)
-    peak = max(rates.values())
+    kernels = peak_rate(args.reps)
+    peak = max(kernels.values())
     work = part_b_work(args.reps)
     recorded = {name: entry(name)[0]["provenance"]["seconds"] for name in work}
-    floor = {name: (tr + ev) / 1e9 / peak for name, (tr, ev, _) in work.items()}
-    # the trainings at the rate their whole step reaches, the evaluations still at the best kernel's
-    stepped = {name: (tr / 1e9 / rate if rate else 0.0) + ev / 1e9 / peak for name, (tr, ev, rate) in work.items()}
+    ops = {name: sum(o for o, _ in parts) for name, parts in work.items()}
+    floor = {name: o / 1e9 / peak for name, o in ops.items()}
+    measured = {name: sum(o / 1e9 / rate for o, rate in parts) for name, parts in work.items()}
     print(f"{cpu['cpu']}, one thread, torch {torch.__version__}")
-    for k, v in rates.items():
+    for k, v in kernels.items():
         print(f"  {k:36s} {v:6.1f} GFLOP/s")
-    print(f"\n{'experiment':18s} {'TFLOP':>7s} {'step GFLOP/s':>13s} {'floor s':>8s} {'at step rate s':>15s} "
+    print(f"\n{'experiment':18s} {'TFLOP':>7s} {'GFLOP/s reached':>24s} {'floor s':>8s} {'at those rates s':>17s} "
           f"{'recorded s':>11s}")
-    for name, (tr, ev, rate) in work.items():
-        print(f"{name:18s} {(tr + ev) / 1e12:7.1f} {rate:13.1f} {floor[name]:8.0f} {stepped[name]:15.0f} "
+    for name, parts in work.items():
+        reached = " / ".join(f"{rate:.0f}" for _, rate in parts)
+        print(f"{name:18s} {ops[name] / 1e12:7.1f} {reached:>24s} {floor[name]:8.0f} {measured[name]:17.0f} "
               f"{recorded[name]:11.0f}")
-    print(f"{'all':18s} {sum(tr + ev for tr, ev, _ in work.values()) / 1e12:7.1f} {'':13s} "
-          f"{sum(floor.values()):8.0f} {sum(stepped.values()):15.0f} {sum(recorded.values()):11.0f}")
-    print(f"\nEvery product at {peak:.1f} GFLOP/s (the fastest kernel above): at least {sum(floor.values()):,.0f} s "
-          f"in fp32 on one thread of this CPU; with the training steps at the rate they reach: "
-          f"{sum(stepped.values()):,.0f} s.")
+    print(f"{'all':18s} {sum(ops.values()) / 1e12:7.1f} {'':24s} {sum(floor.values()):8.0f} "
+          f"{sum(measured.values()):17.0f} {sum(recorded.values()):11.0f}")
+    print(f"\n(GFLOP/s reached: training step / evaluations.) With every product at {peak:.1f} GFLOP/s, the fastest "
+          f"kernel above, the course's Part B needs at least {sum(floor.values()):,.0f} s in fp32 on one thread of "
+          f"this CPU; at the rates its training steps and evaluations reach, {sum(measured.values()):,.0f} s.")
     if args.json:
-        print(json.dumps({**cpu, "torch": torch.__version__, "threads": 1, "kernel_gflops": rates,
-                          "step_gflops": {k: w[2] for k, w in work.items() if w[2]},
-                          "tflop": {k: (w[0] + w[1]) / 1e12 for k, w in work.items()},
-                          "floor_s": sum(floor.values()), "at_step_rate_s": sum(stepped.values()),
-                          "recorded_s": recorded, "date": time.strftime("%Y-%m-%d")}))
+        print(json.dumps({**cpu, "torch": torch.__version__, "threads": 1, "kernel_gflops": kernels,
+                          "reached_gflops": {k: [r for _, r in parts] for k, parts in work.items()},
+                          "tflop": {k: o / 1e12 for k, o in ops.items()}, "floor_s": sum(floor.values()),
+                          "at_reached_rates_s": sum(measured.values()), "recorded_s": recorded,
+                          "date": time.strftime("%Y-%m-%d")}))
 
 
 if __name__ == "__main__":
