@@ -5,7 +5,7 @@ fastest rate this core reaches.
 
 For each experiment of the course's Part B in the committed cache (the judge, the three trainings,
 section 14's measurements), the parameters are read from its manifest and the training-set size
-from its log, and the work is counted in floating-point operations with torch's FlopCounterMode
+from a training's log, and the work is counted in floating-point operations with torch's FlopCounterMode
 (convolutions, transposed convolutions, matrix products; one multiply-add = 2 operations):
 
 * a training image: the forward and backward pass of one image of the course's training step;
@@ -41,21 +41,27 @@ from torch.utils.flop_counter import FlopCounterMode
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.throughput import cpu_description  # noqa: E402
 from generator.diffusion.ddpm import drop_labels, eps_loss  # noqa: E402
-from generator.diffusion.schedule import alphas_cumprod, linear_betas  # noqa: E402
-from generator.experiments._ddpm_train import LOOK_SAMPLES  # noqa: E402
+from generator.experiments import (ddpm_results, mnist_classifier, train_class_ddpm, train_denoiser,  # noqa: E402
+                                   train_time_ddpm)
+from generator.experiments._ddpm_train import LOOK_SAMPLES, looks_within  # noqa: E402
+from generator.experiments._partb import schedule_of  # noqa: E402
 from generator.models.classifier import DigitClassifier  # noqa: E402
 from generator.models.inference import for_sampling  # noqa: E402
 from generator.models.unet import ClassConditionalUNet, TimeConditionalUNet, UnconditionalUNet  # noqa: E402
+from generator.results import Result  # noqa: E402
 
 CACHE = Path(__file__).resolve().parents[1] / "cache"
 DENOISER_LOOK = 10     # test digits the single-step denoiser denoises after every epoch (one of each)
 SAMPLE_BATCH = 100     # images per evaluation when the rate of sampling is measured (section 14 samples 100 at a time)
 
+Part = tuple[float, float]          # (floating-point operations, GFLOP/s that this work reaches here)
+Work = dict[str, list[Part]]        # experiment -> its training steps and its network evaluations
 
-def entry(name: str) -> tuple[dict, Path]:
-    """The manifest and folder of the one committed result of ``name``."""
+
+def committed(name: str) -> Result:
+    """The one committed result of experiment ``name``."""
     (folder,) = (CACHE / name).iterdir()
-    return json.loads((folder / "manifest.json").read_text()), folder
+    return Result(folder, json.loads((folder / "manifest.json").read_text()))
 
 
 def flops(fn) -> int:
@@ -65,54 +71,46 @@ def flops(fn) -> int:
     return counter.get_total_flops()
 
 
-def train_flops(model, batch: int, loss) -> float:
-    """Operations of one training image: forward and backward of a batch, over the batch."""
-    x = torch.rand(batch, 1, 28, 28)
-    y = torch.randint(0, 10, (batch,))
-    return flops(lambda: loss(model, x, y).backward()) / batch
-
-
-def step_rate(model, batch: int, loss, reps: int) -> float:
-    """GFLOP/s of a whole training step as the build runs it (channels-last, Adam), fastest of ``reps``."""
-    model = model.to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    x = torch.rand(batch, 1, 28, 28).to(memory_format=torch.channels_last)
-    y = torch.randint(0, 10, (batch,))
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss(model, x, y).backward()
-        opt.step()
-    return best_rate(step, train_flops(model, batch, loss) * batch, reps) / 1e9
-
-
-@torch.no_grad()
-def eval_flops(model, *extra) -> float:
-    """Operations of one network evaluation of one image (the forward pass)."""
-    return float(flops(lambda: model(torch.rand(1, 1, 28, 28), *extra)))
-
-
-def eval_rate(model, batch: int, reps: int, *extra) -> float:
-    """GFLOP/s of a network evaluation as sampling runs it (the BatchNorm-folded channels-last copy,
-    inference mode) on ``batch`` images, ``extra`` the per-image conditioning (1, ...), fastest of ``reps``."""
-    net = for_sampling(model)
-    args = (torch.rand(batch, 1, 28, 28),) + tuple(e.expand(batch, *e.shape[1:]) for e in extra)
-
-    @torch.inference_mode()
-    def call():
-        net(*args)
-    return best_rate(call, eval_flops(model, *extra) * batch, reps) / 1e9
-
-
 def best_rate(fn, ops: float, reps: int) -> float:
-    """Operations per second of the fastest of ``reps`` calls, after two warm-up calls."""
+    """GFLOP/s of the fastest of ``reps`` calls of ``fn`` (``ops`` operations each), after two warm-up calls."""
     fn(), fn()
     best = float("inf")
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
-    return ops / best
+    return ops / best / 1e9
+
+
+def per_training_image(model, batch: int, loss, reps: int) -> Part:
+    """The operations of one training image (forward and backward of a batch, over the batch), and the
+    rate of a whole step as the build runs it (channels-last, Adam), fastest of ``reps``."""
+    model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    x = torch.rand(batch, 1, 28, 28).to(memory_format=torch.channels_last)
+    y = torch.randint(0, 10, (batch,))
+    ops = flops(lambda: loss(model, x, y).backward())
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss(model, x, y).backward()
+        opt.step()
+    return ops / batch, best_rate(step, ops, reps)
+
+
+def per_evaluation(model, batch: int, reps: int, *extra: torch.Tensor) -> Part:
+    """The operations of one network evaluation of one image (the forward pass), and its rate as sampling
+    runs it (the BatchNorm-folded channels-last copy, inference mode) on ``batch`` images; ``extra`` is
+    the per-image conditioning, each (1, ...)."""
+    net = for_sampling(model)
+    args = (torch.rand(batch, 1, 28, 28),) + tuple(e.expand(batch, *e.shape[1:]) for e in extra)
+    with torch.inference_mode():
+        ops = flops(lambda: net(*args))
+    return ops / batch, best_rate(torch.inference_mode()(lambda: net(*args)), ops, reps)
+
+
+def times(n: float, unit: Part) -> Part:
+    return n * unit[0], unit[1]
 
 
 def peak_rate(reps: int) -> dict[str, float]:
@@ -125,67 +123,54 @@ def peak_rate(reps: int) -> dict[str, float]:
         with torch.no_grad():
             rates[f"conv 3x3 {ch}ch 28x28 batch {batch}"] = best_rate(
                 lambda: conv(x), 2 * batch * 28 * 28 * ch * ch * 9, reps)
-    return {k: v / 1e9 for k, v in rates.items()}
-
-
-Part = tuple[float, float]          # (floating-point operations, GFLOP/s that this work reaches here)
-Work = dict[str, list[Part]]        # experiment -> its training steps and its network evaluations
+    return rates
 
 
 def part_b_work(reps: int) -> Work:
     """Floating-point operations of each experiment of the course's Part B at its committed parameters,
     in parts (training steps; network evaluations of each model), each with the rate it runs at here:
     training steps at the course's batch, evaluations at SAMPLE_BATCH images (CFG: twice that)."""
-    abar = alphas_cumprod(linear_betas(300, 1e-4, 0.02))
     g = torch.Generator().manual_seed(0)
     t1, null = torch.ones(1, 1), torch.zeros(1, 10)
+    # every model learns from the same MNIST split (the same input in every key); the judge keeps no log
+    n_train = committed("train_time_ddpm").json("log")["train_images"]
     work: Work = {}
 
-    p = entry("mnist_classifier")[0]["ingredients"]["params"]
-    judge = DigitClassifier()
+    p = committed("mnist_classifier").params(mnist_classifier.Params)
     ce = lambda net, x, y: F.cross_entropy(net(x), y)  # noqa: E731
-    work["mnist_classifier"] = [(p["epochs"] * _train_images("train_time_ddpm") * train_flops(judge, p["batch_size"], ce),
-                                 step_rate(judge, p["batch_size"], ce, reps))]
+    work["mnist_classifier"] = [times(p.epochs * n_train, per_training_image(DigitClassifier(), p.batch_size, ce, reps))]
 
-    p = entry("train_denoiser")[0]["ingredients"]["params"]
-    net = UnconditionalUNet(p["D"])
+    d = committed("train_denoiser").params(train_denoiser.Params)
+    net = UnconditionalUNet(d.D)
     mse = lambda n, x, y: F.mse_loss(n(x), x)  # noqa: E731
-    n_test = json.loads((entry("mnist_classifier")[1] / "accuracy.json").read_text())["test_images"]
-    evals = p["epochs"] * DENOISER_LOOK + len(p["keep_epochs"]) * len(p["test_sigmas"]) * n_test
+    n_test = committed("mnist_classifier").json("accuracy")["test_images"]
     work["train_denoiser"] = [
-        (p["epochs"] * _train_images("train_denoiser") * train_flops(net, p["batch_size"], mse),
-         step_rate(net, p["batch_size"], mse, reps)),
-        (evals * eval_flops(net.eval()), eval_rate(net, SAMPLE_BATCH, reps))]
+        times(d.epochs * n_train, per_training_image(net, d.batch_size, mse, reps)),
+        times(d.epochs * DENOISER_LOOK + len(d.keep_epochs) * len(d.test_sigmas) * n_test,
+              per_evaluation(net.eval(), SAMPLE_BATCH, reps))]
 
-    rates: dict[str, float] = {}
-    for name, network, cfg in (("train_time_ddpm", TimeConditionalUNet, 1), ("train_class_ddpm", ClassConditionalUNet, 2)):
-        p = entry(name)[0]["ingredients"]["params"]
-        model = network(p["D"])
-        looks = sorted({e for e in p["look_epochs"] if e < p["epochs"]} | {p["epochs"]})
+    evaluation: dict[str, Part] = {}
+    for name, module, network, cfg in (("train_time_ddpm", train_time_ddpm, TimeConditionalUNet, 1),
+                                       ("train_class_ddpm", train_class_ddpm, ClassConditionalUNet, 2)):
+        t = committed(name).params(module.Params)
+        abar, T = schedule_of(t)
+        p_uncond = getattr(t, "p_uncond", 0.0)
 
-        def loss(n, x, y, cls=(cfg == 2)):
-            return eps_loss(n, x, abar, g, drop_labels(F.one_hot(y, 10).float(), 0.1, g) if cls else None)
+        def loss(n, x, y, abar=abar, p_uncond=p_uncond, cls=(cfg == 2)):
+            return eps_loss(n, x, abar, g, drop_labels(F.one_hot(y, 10).float(), p_uncond, g) if cls else None)
 
-        extra = (t1, null) if cfg == 2 else (t1,)
-        train_ops = p["epochs"] * _train_images(name) * train_flops(model, p["batch_size"], loss)
-        train_rate = step_rate(model, p["batch_size"], loss, reps)
-        rates[name] = eval_rate(model.eval(), cfg * SAMPLE_BATCH, reps, *extra)
-        work[name] = [(train_ops, train_rate),
-                      (len(looks) * LOOK_SAMPLES * p["T"] * cfg * eval_flops(model, *extra), rates[name])]
+        model = network(t.D)
+        step = per_training_image(model, t.batch_size, loss, reps)
+        evaluation[name] = per_evaluation(model.eval(), cfg * SAMPLE_BATCH, reps, *((t1, null) if cfg == 2 else (t1,)))
+        work[name] = [times(t.epochs * n_train, step),
+                      times(len(looks_within(t.look_epochs, t.epochs)) * LOOK_SAMPLES * T * cfg, evaluation[name])]
 
-    p = entry("ddpm_results")[0]["ingredients"]["params"]
-    tp = entry("train_time_ddpm")[0]["ingredients"]["params"]
-    steps = len(tp["keep_epochs"]) * tp["T"]
-    work["ddpm_results"] = [
-        (steps * max(10 * p["eval_per_digit"], p["time_show"]) * eval_flops(TimeConditionalUNet(tp["D"]).eval(), t1),
-         rates["train_time_ddpm"]),
-        (steps * 10 * p["eval_per_digit"] * 2 * eval_flops(ClassConditionalUNet(tp["D"]).eval(), t1, null),
-         rates["train_class_ddpm"])]
+    r = committed("ddpm_results").params(ddpm_results.Params)
+    t = committed("train_time_ddpm").params(train_time_ddpm.Params)
+    steps = len(t.keep_epochs) * t.T
+    work["ddpm_results"] = [times(steps * max(10 * r.eval_per_digit, r.time_show), evaluation["train_time_ddpm"]),
+                            times(steps * 10 * r.eval_per_digit * 2, evaluation["train_class_ddpm"])]
     return work
-
-
-def _train_images(name: str) -> int:
-    return json.loads((entry(name)[1] / "log.json").read_text())["train_images"]
 
 
 def main() -> None:
@@ -198,7 +183,7 @@ def main() -> None:
     kernels = peak_rate(args.reps)
     peak = max(kernels.values())
     work = part_b_work(args.reps)
-    recorded = {name: entry(name)[0]["provenance"]["seconds"] for name in work}
+    recorded = {name: committed(name).manifest["provenance"]["seconds"] for name in work}
     ops = {name: sum(o for o, _ in parts) for name, parts in work.items()}
     floor = {name: o / 1e9 / peak for name, o in ops.items()}
     measured = {name: sum(o / 1e9 / rate for o, rate in parts) for name, parts in work.items()}
