@@ -111,4 +111,3 @@ class MnistSplit(PlainResource):
         if args.mnist_dir is not None:
             places += [Path(args.mnist_dir), *Path(args.mnist_dir).glob("*")]
         return places
-
