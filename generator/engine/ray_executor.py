@@ -125,8 +125,8 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
     pinned = {name: r.pinned() for name, r in env.resources.items()}   # the driver's choices (auto may differ)
     task = ray.remote(run_task)
     by_name = {n.name: n for n in nodes}
-    refs: dict[str, object] = {}
-    pending: dict[object, str] = {}
+    refs: dict[str, object] = {}          # every task submitted, by experiment
+    pending: dict[object, str] = {}       # those whose result is not collected yet
     try:
         for node in todo:
             need = cluster_needs.needs(node.exp, env.opts.device, env.used_by(node.exp), TASK_THREADS)
@@ -135,9 +135,9 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
             refs[node.name] = task.options(name=node.name, max_retries=MAX_RETRIES, retry_exceptions=False,
                                            **need.ray_options()).remote(_spec(node), env.opts, pinned, store_spec,
                                                                         *[refs[u] for u in deps])
+            pending[refs[node.name]] = node.name
             tqdm.write(f"queued {node.name} ({node.reason}): {need.describe()}"
                        + (f", waits on {', '.join(deps)}" if deps else ""))
-        pending.update({ref: name for name, ref in refs.items()})
         with tqdm(total=len(todo), desc="experiments", dynamic_ncols=True) as bar:
             while pending:
                 done = ray.wait(list(pending), num_returns=1)[0]
@@ -151,7 +151,7 @@ def execute_ray(nodes: list[Node], env: Environment, store, store_spec: str, add
                 bar.write(f"done {name} on {res['host']} ({res['device']}) in {res['seconds']:.1f} s")
                 bar.update()
     except BaseException:
-        _cancel(ray, refs)
+        _cancel(ray, list(pending))
         raise
     finally:
         # A reference freed after ray.shutdown() calls into the ended session, and Ray then ends the
@@ -182,7 +182,10 @@ def _result(ray, ref, name: str) -> dict | Exception:
         return bug
 
 
-def _cancel(ray, refs: dict) -> None:
-    """Cancel every task (its loop variable ends with this frame, not in the executor's)."""
-    for ref in refs.values():
+def _cancel(ray, unfinished: list) -> None:
+    """Cancel the tasks whose results were not collected (the loop variable ends with this frame, not
+    in the executor's). Never a collected one: Ray 2.60 may still be completing that task's
+    bookkeeping, and a forced cancel then fails Ray's own check ("Tried to complete task that was
+    not pending"), which ends the process with exit 1 and a native stack instead of the error."""
+    for ref in unfinished:
         ray.cancel(ref, force=True)

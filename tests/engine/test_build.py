@@ -517,7 +517,8 @@ def test_every_model_is_built_from_its_weights_and_their_stored_config(proj):
              f"    m = next(Path({str(proj / 'cache')!r}, n).glob('*/manifest.json'))\n"
              f"    backend_of(Result(m.parent, json.loads(m.read_text())), torch.device('cpu'))\n"
              f"print(sorted(k for k in sys.modules if k.startswith('generator.experiments')))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cli.ROOT, check=True)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cli.ROOT, check=True,
+                         timeout=120)
     assert out.stdout.strip() == "[]", out.stdout
 
 

@@ -36,7 +36,7 @@ WRITER = textwrap.dedent("""
 
 
 def _write(root: Path, how: str, text: str) -> int:
-    return subprocess.run([sys.executable, "-c", WRITER, str(root), how, text], cwd=ROOT).returncode
+    return subprocess.run([sys.executable, "-c", WRITER, str(root), how, text], cwd=ROOT, timeout=120).returncode
 
 
 def test_a_kill_while_swapping_keeps_the_old_entry(tmp_path):

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -26,6 +27,20 @@ from generator.paths import ROOT
 from ..tiny_report import TINY_SCRATCH
 
 pytest.importorskip("ray")
+
+
+@pytest.fixture(autouse=True)
+def no_ray_session_in_the_test_process(monkeypatch):
+    """Ray ends the process that hosts its session on some faults (exit 1 and a native stack: see
+    ``test_a_user_error_ends_the_ray_session_without_ending_the_process``). Started inside a test
+    worker, it would take the worker down and, with it, the tests queued there: every Ray session
+    here belongs to a build or script in a process of its own."""
+    import ray
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Ray session in the test process: run the build in a subprocess (cli() here)")
+    monkeypatch.setattr(ray, "init", refuse)
+
 
 # Part A on the tiny scratch models, every kind of figure: images, comparisons, trajectories, tables
 PART_A = {
@@ -165,39 +180,77 @@ def test_a_user_error_in_a_task_is_the_local_one_line_error(golden, tmp_path):
     assert not list((proj / "cache").glob("forward_process/.tmp-*"))
 
 
-def test_no_reference_to_a_task_outlives_the_ray_session(golden, tmp_path):
-    """A reference to a task's result that is freed after ``ray.shutdown()`` calls into the ended
-    session, and Ray then ends the whole process (exit 1, its native stack as the last line of
-    stderr), after the one-line error was printed or before: the test above failed so, now and
-    then. The error's traceback keeps the executor's frame alive until the error is reported, so
-    no frame of it may hold a reference when the executor has shut Ray down."""
+# Run in a process of its own: a Ray session started inside a test worker takes that worker down
+# with it when Ray ends its host process (see the test's docstring), and pytest-xdist then loses the
+# worker's remaining tests. Prints {"error", "initialized", "held", "cancelled_done"} as JSON, then
+# drops the error (what the real command does after that, its exit code and last line, is the
+# user-error test's).
+NO_REFERENCE_CHECK = textwrap.dedent("""
+    import gc, json, sys
     import ray
-
     from generator.engine import cli as build_cli
     from generator.engine.ray_executor import execute_ray
     from generator.errors import BuildError
 
-    proj = project(golden, tmp_path, {"forward_process": ({"image": "mnist:7:99999"}, ["noisy"])})
-    args = build_cli.parse_args(["--content", str(proj / "content"), "--cache", str(proj / "cache"),
-                                 "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"])
+    proj = sys.argv[1]
+    args = build_cli.parse_args(["--content", proj + "/content", "--cache", proj + "/cache",
+                                 "--site", proj + "/site", "--threads", "1", "--executor", "ray"])
     g = build_cli.gather(args)
     _, run, _ = build_cli.plan_build(g, args)
-    with pytest.raises(BuildError) as info:
-        execute_ray(run, g.env, g.store, args.cache, None)
-    assert not ray.is_initialized()
+    cancelled_done, cancel = [], ray.cancel
 
-    def refs_in(value) -> bool:
+    def cancel_unless_done(ref, **kwargs):    # a finished task is noted, not cancelled: that may end us
+        if ray.wait([ref], timeout=0)[0]:
+            cancelled_done.append(ref.hex())
+        else:
+            cancel(ref, **kwargs)
+    ray.cancel = cancel_unless_done
+    try:
+        execute_ray(run, g.env, g.store, args.cache, None)
+        error = None
+    except BuildError as e:
+        error = e
+
+    def refs_in(value):
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
         return any(isinstance(v, ray.ObjectRef) for v in [value, *items])
 
-    held, error = [], info.value
-    while error is not None:        # the error and any it was raised from or during
-        tb = error.__traceback__
+    held, e = [], error
+    while e is not None:        # the error and any it was raised from or during
+        tb = e.__traceback__
         while tb is not None:
             held += [f"{tb.tb_frame.f_code.co_name}: {k}" for k, v in tb.tb_frame.f_locals.items() if refs_in(v)]
             tb = tb.tb_next
-        error = error.__cause__ or error.__context__
-    assert held == []
+        e = e.__cause__ or e.__context__
+    print(json.dumps({"error": str(error), "initialized": ray.is_initialized(), "held": held,
+                      "cancelled_done": cancelled_done}), flush=True)
+    del error, e, tb
+    gc.collect()
+""")
+
+
+def test_a_user_error_ends_the_ray_session_without_ending_the_process(golden, tmp_path):
+    """Ray ends the whole process that hosts its session (exit 1, its native stack as the last
+    line of stderr), after the one-line error was printed or before, in two ways that a failed
+    task led to now and then (the user-error test above, and a test worker in CI that ran this
+    check in its own process):
+    * a reference to a task's result freed after ``ray.shutdown()`` calls into the ended session.
+      The error's traceback keeps the executor's frame alive until the error is reported, so no
+      frame of it may hold a reference when the executor has shut Ray down;
+    * a forced cancel of the failed task, whose result the executor has just read, can meet Ray
+      still completing that task and fail Ray's own check ("Tried to complete task that was not
+      pending"). On an error the executor cancels only the tasks it has no result of."""
+    proj = project(golden, tmp_path, {"forward_process": ({"image": "mnist:7:99999"}, ["noisy"])})
+    r = subprocess.run([sys.executable, "-c", NO_REFERENCE_CHECK, str(proj)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=300, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
+                                                    "OMP_NUM_THREADS": "1"})
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith('{"error"')]
+    assert lines, f"exit {r.returncode}: {r.stderr[-3000:]}"
+    seen = json.loads(lines[-1])
+    assert "has fewer than 100000 digits 7" in seen["error"]       # the user error ended the build
+    assert not seen["initialized"]
+    assert seen["held"] == []
+    assert seen["cancelled_done"] == []
 
 
 @pytest.mark.parametrize("kind", ["folder", "file URL"])
@@ -296,6 +349,8 @@ def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_pa
                               "PYTHONUNBUFFERED": "1"},   # a pipe would hold the "run" line until exit
                          preexec_fn=_as_in_a_terminal)
     seen = []
+    watchdog = threading.Timer(300, p.kill)   # a build that never gets there ends the loop below
+    watchdog.start()
     try:
         for line in p.stdout:                  # wait until the training runs on a worker
             seen.append(line)
@@ -305,6 +360,7 @@ def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_pa
         p.send_signal(signal.SIGINT)
         rest, _ = p.communicate(timeout=120)
     finally:
+        watchdog.cancel()
         if p.poll() is None:                   # a failed test must not leave a build and its Ray running
             p.kill()
             p.wait()
