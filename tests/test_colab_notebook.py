@@ -65,7 +65,8 @@ def colab(tmp_path_factory):
     (tmp / "content" / "index.md").write_text(PAGE)
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "colab.ipynb"), str(tmp / "ran.ipynb"), kernel_name="python3", progress_bar=False,
-        execution_timeout=600, parameters={"REPO_URL": str(src), "WORKDIR": str(tmp / "colab"), "INSTALL": False, "STAND_IN": True,
+        execution_timeout=600,   # seconds a cell may take: a build that hangs fails the test
+        parameters={"REPO_URL": str(src), "WORKDIR": str(tmp / "colab"), "INSTALL": False, "STAND_IN": True,
                     "EXTRA_ARGS": ["--content", str(tmp / "content"), "--site", str(tmp / "colab-site")]})
     zip_path = tmp / "colab" / "deepfloyd-results.zip"
     assert zip_path.is_file()

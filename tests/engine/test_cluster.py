@@ -72,12 +72,16 @@ def project(golden, tmp: Path, part_a: dict = PART_A, keep_choice: bool = True) 
     return tmp
 
 
+def ray_env(**extra: str) -> dict[str, str]:
+    """The environment of a process that starts a Ray session here: no usage report, one thread."""
+    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1", **extra}
+
+
 def cli(proj: Path, *extra: str, cache_arg: str | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """``build.py`` in a subprocess (Ray's workers and signals need a real process)."""
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(proj / "content"),
                            "--cache", cache_arg or str(proj / "cache"), "--site", str(proj / "site"),
-                           "--threads", "1", *extra], capture_output=True, text=True, timeout=timeout, env=env,
+                           "--threads", "1", *extra], capture_output=True, text=True, timeout=timeout, env=ray_env(),
                           cwd=ROOT)
 
 
@@ -185,7 +189,7 @@ def test_a_user_error_in_a_task_is_the_local_one_line_error(golden, tmp_path):
 # worker's remaining tests. Prints {"error", "initialized", "held", "cancelled_done"} as JSON, then
 # drops the error (what the real command does after that, its exit code and last line, is the
 # user-error test's).
-NO_REFERENCE_CHECK = textwrap.dedent("""
+USER_ERROR_UNDER_RAY = textwrap.dedent("""
     import gc, json, sys
     import ray
     from generator.engine import cli as build_cli
@@ -215,7 +219,7 @@ NO_REFERENCE_CHECK = textwrap.dedent("""
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
         return any(isinstance(v, ray.ObjectRef) for v in [value, *items])
 
-    held, e = [], error
+    held, e, tb = [], error, None
     while e is not None:        # the error and any it was raised from or during
         tb = e.__traceback__
         while tb is not None:
@@ -232,8 +236,8 @@ NO_REFERENCE_CHECK = textwrap.dedent("""
 def test_a_user_error_ends_the_ray_session_without_ending_the_process(golden, tmp_path):
     """Ray ends the whole process that hosts its session (exit 1, its native stack as the last
     line of stderr), after the one-line error was printed or before, in two ways that a failed
-    task led to now and then (the user-error test above, and a test worker in CI that ran this
-    check in its own process):
+    task led to now and then (the user-error test above, and a CI test worker that ran this
+    check inside itself):
     * a reference to a task's result freed after ``ray.shutdown()`` calls into the ended session.
       The error's traceback keeps the executor's frame alive until the error is reported, so no
       frame of it may hold a reference when the executor has shut Ray down;
@@ -241,9 +245,8 @@ def test_a_user_error_ends_the_ray_session_without_ending_the_process(golden, tm
       still completing that task and fail Ray's own check ("Tried to complete task that was not
       pending"). On an error the executor cancels only the tasks it has no result of."""
     proj = project(golden, tmp_path, {"forward_process": ({"image": "mnist:7:99999"}, ["noisy"])})
-    r = subprocess.run([sys.executable, "-c", NO_REFERENCE_CHECK, str(proj)], cwd=ROOT, capture_output=True,
-                       text=True, timeout=300, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
-                                                    "OMP_NUM_THREADS": "1"})
+    r = subprocess.run([sys.executable, "-c", USER_ERROR_UNDER_RAY, str(proj)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=300, env=ray_env())
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith('{"error"')]
     assert lines, f"exit {r.returncode}: {r.stderr[-3000:]}"
     seen = json.loads(lines[-1])
@@ -345,8 +348,7 @@ def test_ctrl_c_cancels_the_tasks_and_leaves_the_cache_consistent(golden, tmp_pa
     p = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--content", str(proj / "content"), "--cache",
                           str(proj / "cache"), "--site", str(proj / "site"), "--threads", "1", "--executor", "ray"],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1",
-                              "PYTHONUNBUFFERED": "1"},   # a pipe would hold the "run" line until exit
+                         env=ray_env(PYTHONUNBUFFERED="1"),   # a pipe would hold the "run" line until exit
                          preexec_fn=_as_in_a_terminal)
     seen = []
     watchdog = threading.Timer(300, p.kill)   # a build that never gets there ends the loop below
